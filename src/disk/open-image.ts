@@ -1,0 +1,106 @@
+import { dirname, isAbsolute, join, resolve, basename } from 'node:path';
+import { access } from 'node:fs/promises';
+import { GuestguardError, ImageFormatError } from '../errors.js';
+import type { DiskImage, ImageContext, ImageFormat, OpenImageOptions } from './disk-image.js';
+import { HostFile } from './host-file.js';
+import { RawImage } from './raw.js';
+import { IMAGE_FORMATS, type FormatModule } from './formats.js';
+
+const DEFAULT_MAX_DEPTH = 16;
+
+/**
+ * Opens a disk image by content (never by file name), resolving its backing chain.
+ * The returned device reads lazily: nothing beyond headers and tables is read up front.
+ */
+export async function openImage(path: string, options: OpenImageOptions = {}): Promise<DiskImage> {
+  return openAt(resolve(path), options, 0, new Set());
+}
+
+async function openAt(path: string, options: OpenImageOptions, depth: number, chain: Set<string>): Promise<DiskImage> {
+  const maxDepth = options.maxBackingDepth ?? DEFAULT_MAX_DEPTH;
+  if (depth > maxDepth) {
+    throw new ImageFormatError('BACKING_CHAIN_TOO_DEEP', `backing chain is deeper than ${maxDepth} images`, { path });
+  }
+  if (chain.has(path)) {
+    throw new ImageFormatError('CORRUPT_IMAGE', `backing chain loops back to ${path}`, { path });
+  }
+  const file = await HostFile.open(path);
+  try {
+    const nextChain = new Set(chain).add(path);
+    const ctx: ImageContext = {
+      options,
+      depth,
+      openBacking: async (reference, format) => {
+        const p = await locateReference(reference, path, options.backingDir, 'backing file');
+        return openAt(p, { ...options, format }, depth + 1, nextChain);
+      },
+      openSibling: async (reference) => HostFile.open(await locateReference(reference, path, options.backingDir, 'referenced file')),
+    };
+    const mod = options.format && depth === 0 ? formatByName(options.format) : await detect(file, options.format);
+    if (!mod) return new RawImage(file);
+    return await mod.open(file, ctx);
+  } catch (err) {
+    await file.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+function formatByName(name: ImageFormat): FormatModule | undefined {
+  if (name === 'raw') return undefined;
+  const mod = IMAGE_FORMATS.find((m) => m.name === name);
+  if (!mod) throw new GuestguardError('INVALID_ARGUMENT', `unknown image format "${name}"`);
+  return mod;
+}
+
+/** Picks the format module whose signature matches; undefined means raw. */
+export async function detect(file: HostFile, hint?: ImageFormat): Promise<FormatModule | undefined> {
+  const head = await file.readUpTo(0, 4096);
+  const tail = file.size >= 512 ? await file.readUpTo(file.size - 512, 512) : new Uint8Array(0);
+  for (const mod of IMAGE_FORMATS) if (mod.probe(head, tail, file.size)) return mod;
+  // A backing reference that says it is (e.g.) qcow2 but has no qcow2 signature is corrupt, not raw.
+  if (hint && hint !== 'raw') {
+    throw new ImageFormatError('CORRUPT_IMAGE', `${file.path} is recorded as ${hint} but has no ${hint} signature`, {
+      path: file.path,
+      offset: 0,
+    });
+  }
+  return undefined;
+}
+
+/** Detects the format of a file without opening its structures. */
+export async function detectFormat(path: string): Promise<ImageFormat> {
+  const file = await HostFile.open(path);
+  try {
+    return (await detect(file))?.name ?? 'raw';
+  } finally {
+    await file.close();
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves a name stored inside an image: absolute, relative to the image's folder, then --backing-dir. */
+async function locateReference(reference: string, fromImage: string, backingDir: string | undefined, what: string): Promise<string> {
+  if (reference.length === 0 || reference.includes('\0')) {
+    throw new ImageFormatError('CORRUPT_IMAGE', `empty or invalid ${what} name`, { path: fromImage });
+  }
+  const candidates: string[] = [];
+  candidates.push(isAbsolute(reference) ? reference : join(dirname(fromImage), reference));
+  if (backingDir) {
+    candidates.push(join(backingDir, reference));
+    candidates.push(join(backingDir, basename(reference.replace(/\\/g, '/'))));
+  }
+  for (const c of candidates) if (await exists(c)) return resolve(c);
+  throw new ImageFormatError(
+    'BACKING_FILE_MISSING',
+    `${what} "${reference}" of ${fromImage} not found (looked in ${candidates.join(', ')}); pass --backing-dir DIR`,
+    { path: fromImage },
+  );
+}
