@@ -22,3 +22,4 @@ export { listGuestPath, type ListingEntry } from './guest/listing.js';
 export { copyOut, type CopyOutResult } from './guest/copy-out.js';
 export { listFilesystems, type FilesystemRow } from './guest/filesystem-list.js';
 export { VERSION } from './version.js';
+export { streamDevice, type StreamOptions } from './disk/stream.js';
