@@ -36,8 +36,14 @@ async function openAt(path: string, options: OpenImageOptions, depth: number, ch
       },
       openSibling: async (reference) => HostFile.open(await locateReference(reference, path, options.backingDir, 'referenced file')),
     };
-    const mod = options.format && depth === 0 ? formatByName(options.format) : await detect(file, options.format);
-    if (!mod) return new RawImage(file);
+    // A format named by the user or recorded by a child image is opened as that format without
+    // probing: a raw backing disk whose guest data happens to start with another format's
+    // magic must stay raw (otherwise guest data could name host files as its own backing).
+    const mod = options.format ? formatByName(options.format) : await detect(file);
+    if (!mod) {
+      if (file.size === 0) throw new ImageFormatError('UNSUPPORTED_IMAGE', `${path} is an empty file, not a disk image`, { path });
+      return new RawImage(file);
+    }
     return await mod.open(file, ctx);
   } catch (err) {
     await file.close().catch(() => undefined);
@@ -53,17 +59,10 @@ function formatByName(name: ImageFormat): FormatModule | undefined {
 }
 
 /** Picks the format module whose signature matches; undefined means raw. */
-export async function detect(file: HostFile, hint?: ImageFormat): Promise<FormatModule | undefined> {
+export async function detect(file: HostFile): Promise<FormatModule | undefined> {
   const head = await file.readUpTo(0, 4096);
   const tail = file.size >= 512 ? await file.readUpTo(file.size - 512, 512) : new Uint8Array(0);
   for (const mod of IMAGE_FORMATS) if (mod.probe(head, tail, file.size)) return mod;
-  // A backing reference that says it is (e.g.) qcow2 but has no qcow2 signature is corrupt, not raw.
-  if (hint && hint !== 'raw') {
-    throw new ImageFormatError('CORRUPT_IMAGE', `${file.path} is recorded as ${hint} but has no ${hint} signature`, {
-      path: file.path,
-      offset: 0,
-    });
-  }
   return undefined;
 }
 

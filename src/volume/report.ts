@@ -29,7 +29,7 @@ export interface DiskReport {
 }
 
 export function volumeReport(v: Volume): VolumeReport {
-  const r: VolumeReport = { device: v.name, start: v.start, size: v.size, children: v.children.map(volumeReport) };
+  const r = { device: v.name, start: v.start, size: v.size } as VolumeReport;
   if (v.type !== undefined) r.type = v.type;
   if (v.content?.fs !== undefined) r.fs = v.content.fs;
   if (v.content?.label !== undefined) r.label = v.content.label;
@@ -39,6 +39,7 @@ export function volumeReport(v: Volume): VolumeReport {
     if (v.partition.uuid !== undefined) r.partition_uuid = v.partition.uuid;
     if (v.partition.label !== undefined) r.partition_label = v.partition.label;
   }
+  r.children = v.children.map(volumeReport); // last, so nested trees read top-down
   return r;
 }
 

@@ -31,9 +31,26 @@ export interface Volume {
     uuid?: string;
     label?: string;
     bootable?: boolean;
+    /** GPT attribute bits as 16 hex digits ("0x0000000000000004" = legacy BIOS bootable). */
+    attributes?: string;
+    /** MBR: "primary" or "logical" (logical partitions are numbered from 5). */
+    kind?: 'primary' | 'logical';
   };
   /** For LVs. */
-  lvm?: { vg: string; lv: string; uuid: string; segments: number; striped: boolean };
+  lvm?: {
+    vg: string;
+    lv: string;
+    uuid: string;
+    segments: number;
+    striped: boolean;
+    /** Segment types as LVM names them ("striped", "thin", "raid1", ...). */
+    segmentTypes?: string[];
+  };
+  /**
+   * Set when the volume is known but cannot be read (LVM thin/raid/snapshot/mirror, missing
+   * PVs): the reason. Its `device` then throws on every read.
+   */
+  unsupported?: string;
   /** What lives on this volume (filesystem, PV, LUKS, swap...). */
   content?: ContentProbe;
   children: Volume[];
@@ -46,6 +63,8 @@ export interface DiskLayout {
   scheme: 'mbr' | 'gpt' | 'none';
   /** GPT disk GUID or MBR disk signature. */
   diskId?: string;
+  /** Logical sector size the partition table was found with (512 or 4096). */
+  sectorSize?: number;
   size: number;
   device: BlockDevice;
   /** Partitions (or, with no table, a single volume for the whole disk). */

@@ -14,7 +14,8 @@ export const FIXTURES_ROOT = join(REPO_ROOT, '.fixtures');
 /** Runs a real tool; throws with its stderr on failure. */
 export function run(cmd: string, args: string[], opts: ExecFileSyncOptions = {}): string {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 << 20, ...opts }) as string;
+    const stdin = opts.input !== undefined ? 'pipe' : 'ignore';
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: [stdin, 'pipe', 'pipe'], maxBuffer: 256 << 20, ...opts }) as string;
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     throw new Error(`${cmd} ${args.join(' ')} failed: ${e.stderr ?? e.message}`);
