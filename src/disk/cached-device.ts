@@ -86,7 +86,7 @@ export class SliceDevice implements BlockDevice {
       throw new GuestguardError('CORRUPT_VOLUME', `${name} (${start}+${size}) extends beyond ${inner.name} (${inner.size} bytes)`, { offset: start });
     }
   }
-  read(offset: number, length: number): Promise<Uint8Array> {
+  async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(this, offset, length);
     return this.inner.read(this.start + offset, length);
   }

@@ -3,8 +3,7 @@ import type { BlockDevice } from '../disk/block-device.js';
 
 /**
  * Stands in for a volume that is known (named, sized) but cannot be read, such as an LVM thin
- * volume: every read fails with the reason. (There is no UNSUPPORTED_VOLUME error code yet;
- * UNSUPPORTED_IMAGE is the closest.)
+ * volume: every read fails with the reason (UNSUPPORTED_VOLUME).
  */
 export class UnsupportedDevice implements BlockDevice {
   constructor(
@@ -13,7 +12,7 @@ export class UnsupportedDevice implements BlockDevice {
     readonly reason: string,
   ) {}
   read(): Promise<Uint8Array> {
-    return Promise.reject(new VolumeError('UNSUPPORTED_IMAGE', `${this.name} cannot be read: ${this.reason}`, { structure: this.name }));
+    return Promise.reject(new VolumeError('UNSUPPORTED_VOLUME', `${this.name} cannot be read: ${this.reason}`, { structure: this.name }));
   }
   async close(): Promise<void> {}
 }
