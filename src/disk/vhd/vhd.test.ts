@@ -6,7 +6,7 @@
  * checked against an expectation built from the two raw sources and, when python3-libvhdi is
  * installed, against libvhdi's independent reading.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixtureDir, hasTool, makePatternedRaw, run, sha256, sha256File } from '../../../test/helpers/fixtures.js';
@@ -159,8 +159,15 @@ function editBitmapsMixed(block: number, bitmap: Buffer): void {
 
 const dir = haveQemu ? fixtureDir('vhd', build) : '';
 
+/** Derived children written during the run; removed afterwards so the fixture folder stays as built. */
+const derived: string[] = [];
+afterAll(() => {
+  for (const p of derived) rmSync(p, { force: true });
+});
+
 function differencingFixture(name: string, locators: Locator[], parentName: string, parentUid?: Buffer, edit = editBitmaps): string {
   const path = join(dir, name);
+  derived.push(path);
   const parent = readFileSync(join(dir, 'parent.vhd'));
   const uid = parentUid ?? parent.subarray(68, 84);
   writeFileSync(path, makeDifferencing(readFileSync(join(dir, 'child-src.vhd')), Buffer.from(uid), parentName, locators, edit));

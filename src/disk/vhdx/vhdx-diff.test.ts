@@ -4,7 +4,7 @@
  * (HasParent, parent locator, BAT states, a sector bitmap block), checked against an
  * expectation built from the raw sources and, when python3-libvhdi is installed, libvhdi.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixtureDir, hasTool, makePatternedRaw, run, sha256 } from '../../../test/helpers/fixtures.js';
@@ -54,6 +54,12 @@ interface Craft {
   states: Record<number, number>;
 }
 
+/** Children written during the run; removed afterwards so the fixture folder stays as built. */
+const derived: string[] = [];
+afterAll(() => {
+  for (const p of derived) rmSync(p, { force: true });
+});
+
 /** Builds a differencing child from child-src.vhdx; returns its path and layout. */
 function craft(c: Craft): { path: string; l: Layout } {
   const img = Buffer.from(readFileSync(join(dir, 'child-src.vhdx')));
@@ -86,6 +92,7 @@ function craft(c: Craft): { path: string; l: Layout } {
     setBatEntry(out, l, 4096, 6, at); // chunk ratio 4096: the first sector bitmap entry
   }
   const path = join(dir, `${c.name}.vhdx`);
+  derived.push(path);
   writeFileSync(path, out);
   return { path, l };
 }

@@ -7,7 +7,7 @@
  * checked the same way; wrap-around (which qemu's own search does not follow) is checked
  * against the same writes applied directly to the file and read by qemu.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -49,13 +49,20 @@ function build(dir: string): void {
 }
 
 /** qemu's own replay of a dirty image (on a copy), converted to raw: the expected contents. */
-function replayWithQemu(dir: string, name: string): void {
+function replayWithQemu(dir: string, name: string, track = false): void {
+  if (track) derived.push(join(dir, `${name}.replayed.vhdx`), join(dir, `${name}.expected.raw`));
   copyFileSync(join(dir, `${name}.vhdx`), join(dir, `${name}.replayed.vhdx`));
   run('qemu-img', ['check', '-r', 'all', join(dir, `${name}.replayed.vhdx`)]);
   run('qemu-img', ['convert', '-f', 'vhdx', '-O', 'raw', join(dir, `${name}.replayed.vhdx`), join(dir, `${name}.expected.raw`)]);
 }
 
 const dir = haveQemu ? fixtureDir('vhdx-log', build) : '';
+
+/** Files written during the run; removed afterwards so the fixture folder stays as built. */
+const derived: string[] = [];
+afterAll(() => {
+  for (const p of derived) rmSync(p, { force: true });
+});
 
 /** A clean image with `entries` written into its log (at sector positions) and the log marked dirty. */
 function withLog(name: string, entries: { sector: number; bytes: Buffer }[], logGuid: Buffer): string {
@@ -69,6 +76,7 @@ function withLog(name: string, entries: { sector: number; bytes: Buffer }[], log
   }
   setLogGuid(img, logGuid);
   const path = join(dir, `${name}.vhdx`);
+  derived.push(path);
   writeFileSync(path, img);
   return path;
 }
@@ -124,7 +132,7 @@ describe.skipIf(!haveQemu)('VHDX log replay', () => {
     const b = logEntry({ ...common, sequence: 11n, tail: 0, descriptors: bDescs });
     const stale = logEntry({ ...common, sequence: 5n, tail: 100 * 4096, descriptors: [{ zero: true, fileOffset: l.batOffset, length: 4096 }] });
     const path = withLog('multi', [{ sector: 0, bytes: a }, { sector: a.length / 4096, bytes: b }, { sector: 100, bytes: stale }], guid);
-    replayWithQemu(dir, 'multi');
+    replayWithQemu(dir, 'multi', true);
     const img = (await openImage(path)) as VhdxImage;
     try {
       expect(img.replayedLogEntries).toBe(2);
@@ -160,6 +168,7 @@ describe.skipIf(!haveQemu)('VHDX log replay', () => {
     const applied = Buffer.from(clean);
     applied.fill(0x11, p0, p0 + 4096);
     applied.fill(0x33, p0 + 4096, p0 + 8192);
+    derived.push(join(dir, 'wrap-applied.vhdx'), join(dir, 'wrap.expected.raw'));
     writeFileSync(join(dir, 'wrap-applied.vhdx'), applied);
     run('qemu-img', ['convert', '-f', 'vhdx', '-O', 'raw', join(dir, 'wrap-applied.vhdx'), join(dir, 'wrap.expected.raw')]);
     const img = (await openImage(path)) as VhdxImage;
