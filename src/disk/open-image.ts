@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, join, resolve, basename } from 'node:path';
-import { access } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { GuestguardError, ImageFormatError } from '../errors.js';
 import type { DiskImage, ImageContext, ImageFormat, OpenImageOptions } from './disk-image.js';
 import { HostFile } from './host-file.js';
@@ -76,10 +76,10 @@ export async function detectFormat(path: string): Promise<ImageFormat> {
   }
 }
 
-async function exists(p: string): Promise<boolean> {
+/** Only regular files may be referenced: a hostile image must not name /dev/sda or a FIFO as its data. */
+async function isRegularFile(p: string): Promise<boolean> {
   try {
-    await access(p);
-    return true;
+    return (await stat(p)).isFile();
   } catch {
     return false;
   }
@@ -96,10 +96,10 @@ async function locateReference(reference: string, fromImage: string, backingDir:
     candidates.push(join(backingDir, reference));
     candidates.push(join(backingDir, basename(reference.replace(/\\/g, '/'))));
   }
-  for (const c of candidates) if (await exists(c)) return resolve(c);
+  for (const c of candidates) if (await isRegularFile(c)) return resolve(c);
   throw new ImageFormatError(
     'BACKING_FILE_MISSING',
-    `${what} "${reference}" of ${fromImage} not found (looked in ${candidates.join(', ')}); pass --backing-dir DIR`,
+    `${what} "${reference}" of ${fromImage} not found as a regular file (looked in ${candidates.join(', ')}); pass --backing-dir DIR`,
     { path: fromImage },
   );
 }

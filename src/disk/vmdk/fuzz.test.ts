@@ -1,9 +1,10 @@
 /**
  * Mutation fuzzing of real VMDKs: thousands of corrupted/truncated variants of small
- * monolithicSparse, streamOptimized (header GD and footer GD) and twoGbMaxExtentSparse images.
+ * monolithicSparse, streamOptimized (header GD and footer GD) and twoGbMaxExtentSparse images,
+ * plus ESX COWD and seSparse extents behind descriptors.
  * Opening and reading any of them may fail, but only with a GuestguardError, and quickly.
  */
-import { closeSync, copyFileSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -13,6 +14,7 @@ import type { DiskImage, ImageContext } from '../disk-image.js';
 import { HostFile } from '../host-file.js';
 import { fixtureDir, hasTool, makePatternedRaw, run } from '../../../test/helpers/fixtures.js';
 import { vmdkFormat } from './index.js';
+import { writeCowd, writeSeSparse } from './vmdk-testing.js';
 
 const ITERATIONS = Number(process.env.GG_FUZZ_ITERATIONS ?? 4000);
 const SEED = Number(process.env.GG_FUZZ_SEED ?? 0x5eed);
@@ -36,6 +38,16 @@ function build(dir: string): void {
   conv('fz-so.vmdk', 'streamOptimized');
   conv('fz-tgs.vmdk', 'twoGbMaxExtentSparse');
   if (STREAM_PYTHON) run(STREAM_PYTHON, ['-m', 'VMDKstream', raw, join(dir, 'fz-sf.vmdk')]);
+  // ESX flavours: COWD and seSparse extents behind descriptors, allocated where the raw has data.
+  const content = readFileSync(raw);
+  const used = (grainBytes: number) =>
+    new Set(Array.from({ length: content.length / grainBytes }, (_, g) => g).filter((g) => content.subarray(g * grainBytes, (g + 1) * grainBytes).some((b) => b !== 0)));
+  writeCowd(join(dir, 'fz-cowd-delta.vmdk'), content, used(8192), 16);
+  writeSeSparse(join(dir, 'fz-se-sesparse.vmdk'), content, used(4096), new Set([300, 301]), new Set([400]));
+  const sectors = content.length / 512;
+  const desc = (type: string, ext: string, file: string) => `# Disk DescriptorFile\nversion=1\nCID=1234abcd\nparentCID=ffffffff\ncreateType="${type}"\nRW ${sectors} ${ext} "${file}"\n`;
+  writeFileSync(join(dir, 'fz-cowd.vmdk'), desc('vmfsSparse', 'VMFSSPARSE', 'fz-cowd-delta.vmdk'));
+  writeFileSync(join(dir, 'fz-se.vmdk'), desc('seSparse', 'SESPARSE', 'fz-se-sesparse.vmdk'));
 }
 
 /** A seeded xorshift PRNG so a failing run can be replayed with GG_FUZZ_SEED. */
@@ -208,19 +220,30 @@ async function exercise(path: string, r: ReturnType<typeof prng>): Promise<void>
   }
 }
 
-const fixtures = HAVE_QEMU ? fixtureDir(STREAM_PYTHON ? 'vmdk-fuzz-v1' : 'vmdk-fuzz-v1-nostream', build) : '';
+const fixtures = HAVE_QEMU ? fixtureDir(STREAM_PYTHON ? 'vmdk-fuzz-v2' : 'vmdk-fuzz-v2-nostream', build) : '';
 const work = mkdtempSync(join(tmpdir(), 'gg-vmdk-fuzz-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe.skipIf(!HAVE_QEMU)('VMDK mutation fuzzing', () => {
   it(`${ITERATIONS} corrupted images fail only with GuestguardError (seed ${SEED})`, { timeout: 120_000 }, async () => {
-    const names = ['fz-ms.vmdk', 'fz-so.vmdk', 'fz-tgs-s001.vmdk', 'fz-tgs.vmdk', ...(STREAM_PYTHON ? ['fz-sf.vmdk'] : [])];
-    for (const n of [...names, 'fz-tgs-s001.vmdk']) copyFileSync(join(fixtures, n), join(work, n));
+    // Mutated file → the file the test opens (extent files are reached through their descriptor).
+    const opens: Record<string, string> = {
+      'fz-ms.vmdk': 'fz-ms.vmdk',
+      'fz-so.vmdk': 'fz-so.vmdk',
+      'fz-tgs.vmdk': 'fz-tgs.vmdk',
+      'fz-tgs-s001.vmdk': 'fz-tgs.vmdk',
+      'fz-cowd.vmdk': 'fz-cowd.vmdk',
+      'fz-cowd-delta.vmdk': 'fz-cowd.vmdk',
+      'fz-se-sesparse.vmdk': 'fz-se.vmdk',
+      ...(STREAM_PYTHON ? { 'fz-sf.vmdk': 'fz-sf.vmdk' } : {}),
+    };
+    const names = Object.keys(opens);
+    for (const n of [...names, 'fz-se.vmdk']) copyFileSync(join(fixtures, n), join(work, n));
     const targets: Target[] = names.map((n) => {
       const orig = readFileSync(join(work, n));
       const footer = orig.length >= 1536 && orig.readBigUInt64LE(56) === 0xffffffffffffffffn;
       const headers = footer ? [0, orig.length - 1024] : [0];
-      return { path: join(work, n), open: join(work, n.startsWith('fz-tgs') ? 'fz-tgs.vmdk' : n), orig, hot: hotRanges(orig), headers };
+      return { path: join(work, n), open: join(work, opens[n]!), orig, hot: hotRanges(orig), headers };
     });
     // Unmutated images must open and read, or the fuzzing proves nothing.
     for (const t of targets) await exercise(t.open, prng(1));

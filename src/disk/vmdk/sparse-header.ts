@@ -13,8 +13,6 @@ export const SESPARSE_MAGIC = 0xcafebabe;
 const SESPARSE_VOLATILE_MAGIC = 0xcafecafe;
 
 const FLAG_RGD = 1 << 1;
-const FLAG_ZERO_GRAIN = 1 << 2;
-const FLAG_COMPRESSED = 1 << 16;
 const FLAG_MARKERS = 1 << 17;
 const GD_AT_END = 0xffffffffffffffffn;
 const COMPRESS_NONE = 0;
@@ -30,7 +28,7 @@ export const MAX_GD_BYTES = 32 * 1024 * 1024;
 /** An embedded descriptor (VMware writes 20 sectors) larger than this is corrupt. */
 export const MAX_EMBEDDED_DESCRIPTOR_BYTES = 1024 * 1024;
 
-/** Everything a sparse extent reader needs, normalised from a KDMV or COWD header. */
+/** Everything a sparse extent reader needs, normalised from a KDMV, COWD or seSparse header. */
 export interface SparseGeometry {
   magic: 'KDMV' | 'COWD' | 'SESPARSE';
   version: number;
@@ -45,12 +43,9 @@ export interface SparseGeometry {
   gdEntries: number;
   compressed: boolean;
   markers: boolean;
-  zeroGrainFlag: boolean;
   /** Embedded descriptor location in bytes (0 length when absent). */
   descriptorOffset: number;
   descriptorLength: number;
-  /** Header came from the stream-optimized footer (gdOffset was GD_AT_END). */
-  fromFooter: boolean;
 }
 
 function corrupt(msg: string, file: HostFile, offset: number, structure = 'VMDK sparse header'): never {
@@ -76,11 +71,9 @@ export async function readSparseHeader(file: HostFile): Promise<SparseGeometry> 
 
 async function readHostedHeader(file: HostFile, head: Uint8Array): Promise<SparseGeometry> {
   let v = new BinaryView(head, 'VMDK sparse header', 0, ImageFormatError);
-  let fromFooter = false;
   if (v.u64le(56) === GD_AT_END) {
     // Stream-optimized: the real header is the footer, 1024 bytes before the end of the file.
     v = await readFooter(file);
-    fromFooter = true;
   }
   const base = v.baseOffset;
   const version = v.u32le(4);
@@ -113,6 +106,7 @@ async function readHostedHeader(file: HostFile, head: Uint8Array): Promise<Spars
       path: file.path,
     });
   }
+  // Like QEMU, the algorithm field decides; the compressed-grains flag bit is not trusted alone.
   const compressed = algorithm === COMPRESS_DEFLATE;
   // Each compressed grain is inflated in memory; VMware uses 64 KiB, so 16 MiB is generous.
   if (compressed && grainSectors > MAX_COMPRESSED_GRAIN_SECTORS) {
@@ -122,7 +116,6 @@ async function readHostedHeader(file: HostFile, head: Uint8Array): Promise<Spars
       path: file.path,
     });
   }
-  if (!compressed && (flags & FLAG_COMPRESSED) !== 0) corrupt('compressed-grains flag set without a compression algorithm', file, base + 8, v.structure);
 
   const descriptorOffset = descOffset * SECTOR;
   const descriptorLength = descOffset === 0 ? 0 : descSize * SECTOR;
@@ -149,10 +142,8 @@ async function readHostedHeader(file: HostFile, head: Uint8Array): Promise<Spars
     gdEntries,
     compressed,
     markers: (flags & FLAG_MARKERS) !== 0,
-    zeroGrainFlag: (flags & FLAG_ZERO_GRAIN) !== 0,
     descriptorOffset,
     descriptorLength,
-    fromFooter,
   };
 }
 
@@ -203,10 +194,8 @@ function readCowdHeader(file: HostFile, head: Uint8Array): SparseGeometry {
     gdEntries,
     compressed: false,
     markers: false,
-    zeroGrainFlag: false,
     descriptorOffset: 0,
     descriptorLength: 0,
-    fromFooter: false,
   };
 }
 
@@ -258,9 +247,7 @@ async function readSeSparseHeader(file: HostFile, head: Uint8Array): Promise<Spa
     gdEntries,
     compressed: false,
     markers: false,
-    zeroGrainFlag: false,
     descriptorOffset: 0,
     descriptorLength: 0,
-    fromFooter: false,
   };
 }
