@@ -7,7 +7,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import type { FileSystemDriver, FileType, NodeRef } from '../../src/fs/types.js';
@@ -303,16 +302,26 @@ function hostType(st: fs.BigIntStats): FileType {
   return 'socket';
 }
 
-async function hashFile(path: string): Promise<string> {
+function hashFileSync(path: string): string {
   const h = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 4 * MiB })) h.update(chunk as Buffer);
+  const buf = Buffer.allocUnsafe(4 * MiB);
+  const fd = fs.openSync(path, 'r');
+  try {
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      h.update(buf.subarray(0, n));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
   return h.digest('hex');
 }
 
 /** Recursive lstat listing of a host directory, sorted by path, with SHA-256 per regular file. */
-export async function walkHostTree(dir: string): Promise<TreeEntry[]> {
+export function walkHostTreeSync(dir: string): TreeEntry[] {
   const out: TreeEntry[] = [];
-  const visit = async (rel: string) => {
+  const visit = (rel: string) => {
     const abs = rel === '' ? dir : join(dir, rel);
     const st = fs.lstatSync(abs, { bigint: true });
     const type = hostType(st);
@@ -334,12 +343,17 @@ export async function walkHostTree(dir: string): Promise<TreeEntry[]> {
       e.rdev = { major: Number(((r >> 8n) & 0xfffn) | ((r >> 32n) & ~0xfffn)), minor: Number((r & 0xffn) | ((r >> 12n) & ~0xffn)) };
     }
     if (type === 'symlink') e.target = fs.readlinkSync(abs, 'utf8');
-    if (type === 'file') e.sha256 = await hashFile(abs);
+    if (type === 'file') e.sha256 = hashFileSync(abs);
     out.push(e);
-    if (type === 'dir') for (const name of fs.readdirSync(abs)) await visit(rel === '' ? name : `${rel}/${name}`);
+    if (type === 'dir') for (const name of fs.readdirSync(abs)) visit(rel === '' ? name : `${rel}/${name}`);
   };
-  await visit('');
+  visit('');
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** Async form of walkHostTreeSync (same result). */
+export async function walkHostTree(dir: string): Promise<TreeEntry[]> {
+  return walkHostTreeSync(dir);
 }
 
 /** The same listing produced through a FileSystemDriver (readdir/stat/readlink/read only). */

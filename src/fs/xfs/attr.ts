@@ -7,7 +7,9 @@ import { corrupt, hex } from './errors.js';
 import type { Inode } from './inode.js';
 
 /** Bounds the blocks one attribute listing may visit. */
-const MAX_ATTR_BLOCKS = 1 << 20;
+const MAX_ATTR_BLOCKS = 1 << 16;
+/** Bounds the memory one attribute listing may take. */
+const MAX_TOTAL_BYTES = 64 << 20;
 const utf8 = new TextDecoder();
 
 interface RawAttr {
@@ -22,8 +24,11 @@ interface RawAttr {
 export async function listXattrs(ctx: XfsContext, inode: Inode): Promise<Map<string, Uint8Array>> {
   const out = new Map<string, Uint8Array>();
   if (!inode.attrFork) return out;
+  let total = 0;
   const add = (a: RawAttr): void => {
     if (a.flags & (C.ATTR_INCOMPLETE | C.ATTR_PARENT)) return; // half-made, or parent pointers (not user xattrs)
+    total += a.value.length + a.name.length;
+    if (total > MAX_TOTAL_BYTES) throw new GuestguardError('LIMIT_EXCEEDED', `attributes of ${inode.name} exceed ${MAX_TOTAL_BYTES} bytes`);
     const name = utf8.decode(a.name);
     if (a.flags & C.ATTR_ROOT) {
       // Linux lists ACLs twice: raw as trusted.SGI_ACL_*, and converted as system.posix_acl_*.

@@ -8,7 +8,9 @@ import { corrupt, hex } from './errors.js';
 import type { Inode } from './inode.js';
 
 /** Caps the work one readdir may do on a (possibly corrupt) directory. */
-const MAX_DIR_ENTRIES = 50_000_000;
+const MAX_DIR_ENTRIES = 10_000_000;
+/** Index blocks one lookup may read (a real run of equal hashes spans a handful). */
+const MAX_INDEX_VISITS = 256;
 const utf8 = new TextDecoder();
 
 interface RawEntry {
@@ -57,7 +59,7 @@ export async function lookupDirectory(ctx: XfsContext, dir: Inode, name: Uint8Ar
     return matcher.result();
   }
   const hash = daHashName(name, ctx.sb.asciiCi);
-  await searchHashIndex(ctx, dir, leafDablk * dirBlockFsbs, hash, matcher, C.DA_NODE_MAXDEPTH + 1, 0);
+  await searchHashIndex(ctx, dir, leafDablk * dirBlockFsbs, hash, matcher, C.DA_NODE_MAXDEPTH + 1, 0, { visited: new Set() });
   return matcher.result();
 }
 
@@ -237,11 +239,16 @@ function lowerBound(v: BinaryView, entriesAt: number, count: number, hash: numbe
  * hash matches; children whose highest hash equals the target may continue in the next one.
  * `fsb` is the index block's position in the fork, in filesystem blocks (xfs_dablk_t).
  */
-async function searchHashIndex(ctx: XfsContext, dir: Inode, fsb: number, hash: number, matcher: NameMatcher, parentLevel: number, depth: number): Promise<void> {
+async function searchHashIndex(ctx: XfsContext, dir: Inode, fsb: number, hash: number, matcher: NameMatcher, parentLevel: number, depth: number, state: { visited: Set<number> }): Promise<void> {
   const sb = ctx.sb;
   const per = sb.dirBlockSize / sb.blockSize;
   const tree = `directory index of ${dir.name}`;
   if (depth > C.DA_NODE_MAXDEPTH) throw corrupt('directory B-tree is too deep', tree);
+  // Runs of equal hashes may span leaves, but a lookup that keeps visiting blocks (or the same
+  // block twice) is walking a corrupt tree.
+  if (state.visited.has(fsb)) throw corrupt(`directory index block ${fsb} is referenced twice`, tree);
+  if (state.visited.size >= MAX_INDEX_VISITS) throw corrupt('directory lookup visits too many index blocks', tree);
+  state.visited.add(fsb);
   if (fsb % per !== 0 || fsb * sb.blockSize < C.DIR2_LEAF_OFFSET) throw corrupt(`index pointer ${fsb} is not an index block`, tree);
   const blk = await readForkBlocks(ctx, dir, 'data', fsb, per, `directory index block ${fsb}`);
   const v = new BinaryView(blk.bytes, `directory index block at ${blk.offset} of ${dir.name}`, blk.offset, FileSystemError, 'CORRUPT_FILESYSTEM');
@@ -254,7 +261,7 @@ async function searchHashIndex(ctx: XfsContext, dir: Inode, fsb: number, hash: n
     if (h.level < 1 || h.level >= parentLevel) throw corrupt(`directory B-tree node has bad level ${h.level}`, v.structure, blk.offset);
     for (let i = lowerBound(v, h.entriesAt, h.count, hash); i < h.count; i++) {
       const childHash = v.u32be(h.entriesAt + i * 8);
-      await searchHashIndex(ctx, dir, v.u32be(h.entriesAt + i * 8 + 4), hash, matcher, h.level, depth + 1);
+      await searchHashIndex(ctx, dir, v.u32be(h.entriesAt + i * 8 + 4), hash, matcher, h.level, depth + 1, state);
       if (matcher.done || childHash > hash) return;
     }
     return;

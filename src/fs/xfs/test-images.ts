@@ -28,18 +28,17 @@ export function mkfs(img: string, sizeMiB: number, args: string[]): void {
   run('mkfs.xfs', ['-q', '-f', ...args, img], SMALL_FS_ENV);
 }
 
+/** From the mount table, not stat(): a shut-down XFS answers stat with EIO. */
 function isMounted(mnt: string): boolean {
-  try {
-    execFileSync('mountpoint', ['-q', mnt]);
-    return true;
-  } catch {
-    return false;
-  }
+  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  return readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .some((line) => unescape(line.split(' ')[1] ?? '') === mnt);
 }
 
 /** Unmounts (if mounted) and detaches any loop device still bound to the image. Never throws. */
 export function cleanupMount(mnt: string, img: string): void {
-  for (let i = 0; i < 5 && existsSync(mnt) && isMounted(mnt); i++) {
+  for (let i = 0; i < 5 && isMounted(mnt); i++) {
     try {
       execFileSync('umount', [mnt], { stdio: 'ignore' });
     } catch {

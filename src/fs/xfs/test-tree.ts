@@ -2,7 +2,7 @@
  * Test-only: fills a directory (normally a freshly mounted XFS) with every kind of object the
  * driver must read: all directory forms, fragmented/sparse/unwritten files, remote symlinks,
  * special files, and xattrs in every attribute-fork form. Deterministic content.
- * Needs root plus xfs_io, setfattr and setfacl.
+ * Needs root plus xfs_io and setfattr.
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, symlinkSync, utimesSync, writeFileSync, writeSync, chmodSync, chownSync, lchownSync, unlinkSync } from 'node:fs';
@@ -226,11 +226,23 @@ export function populateTree(root: string, opts: TreeOptions): void {
     ['security.selinux', 'system_u:object_r:etc_t:s0\0'],
   ]);
   attrs(p('links', 'short'), [['trusted.on-symlink', 'ok']]);
-  sh('setfattr', ['-h', `--restore=-`], dump.join('\n') + '\n');
+  // POSIX ACLs in their xattr form (what setfacl would write): version 2, then {tag, perm, id}.
+  const acl = (entries: [number, number, number][]): Uint8Array => {
+    const b = Buffer.alloc(4 + entries.length * 8);
+    b.writeUInt32LE(2, 0);
+    entries.forEach(([tag, perm, id], i) => {
+      b.writeUInt16LE(tag, 4 + i * 8);
+      b.writeUInt16LE(perm, 6 + i * 8);
+      b.writeUInt32LE(id, 8 + i * 8);
+    });
+    return b;
+  };
+  const NONE = 0xffffffff;
   write(p('xattr', 'acl'), 'acl');
-  sh('setfacl', ['-m', 'u:1234:rwx,g:5678:r,m::rwx', p('xattr', 'acl')]);
+  attrs(p('xattr', 'acl'), [['system.posix_acl_access', acl([[1, 6, NONE], [2, 7, 1234], [4, 4, NONE], [8, 4, 5678], [0x10, 7, NONE], [0x20, 4, NONE]])]]);
   mkdirSync(p('xattr', 'acldir'));
-  sh('setfacl', ['-d', '-m', 'u:1234:rx', p('xattr', 'acldir')]);
+  attrs(p('xattr', 'acldir'), [['system.posix_acl_default', acl([[1, 7, NONE], [2, 5, 1234], [4, 5, NONE], [0x10, 5, NONE], [0x20, 5, NONE]])]]);
+  sh('setfattr', ['-h', `--restore=-`], dump.join('\n') + '\n');
 
   if (opts.copyFrom) sh('cp', ['-a', opts.copyFrom, p('copied')]);
 }

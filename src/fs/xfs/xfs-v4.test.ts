@@ -46,6 +46,7 @@ for (const variant of VARIANTS) {
       expect(fs.sb.hasFtype).toBe(variant.ftype);
       expect(fs.caseInsensitive).toBe(variant.ci);
       expect((await probeXfs(dev))?.details?.version).toBe('4');
+      expect(fs.warnings).toEqual([]); // mkfs leaves a clean log
     });
 
     it('lists every file as the prototype tree defines it', async () => {

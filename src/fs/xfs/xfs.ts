@@ -8,7 +8,8 @@ import { listXattrs } from './attr.js';
 import { mapFork, type BmbtBlock, type Extent, type XfsContext } from './bmap.js';
 import * as C from './constants.js';
 import { lookupDirectory, readDirectory } from './dir.js';
-import { corrupt, fsError, unsupported } from './errors.js';
+import { corrupt, fsError, hex, unsupported } from './errors.js';
+import { checkLog } from './log.js';
 import { inodeName, parseInode, type Inode } from './inode.js';
 import { Geometry, parseSuperblock, type Superblock } from './superblock.js';
 
@@ -43,7 +44,7 @@ export class XfsFileSystem implements FileSystemDriver, XfsContext {
     this.uuid = sb.uuid;
     this.caseInsensitive = sb.asciiCi;
     if (sb.incompat & C.INCOMPAT_NEEDSREPAIR) this.warnings.push('filesystem is marked as needing xfs_repair; contents may be inconsistent');
-    if (sb.logIncompat) this.warnings.push('the log holds changes that were not written back (unclean shutdown); recent changes may be missing');
+    if (sb.logIncompat) this.warnings.push(`log uses incompatible features (${hex(sb.logIncompat)}): the filesystem was not cleanly unmounted`);
     const fsBytes = sb.dblocks * sb.blockSize;
     if (fsBytes > dev.size) this.warnings.push(`filesystem (${fsBytes} bytes) is larger than its device (${dev.size} bytes); the image may be truncated`);
   }
@@ -53,6 +54,10 @@ export class XfsFileSystem implements FileSystemDriver, XfsContext {
     const meta = new CachedDevice(dev, 64 * 1024, 32 * 1024 * 1024);
     const sb = parseSuperblock(await meta.read(0, 512));
     const fs = new XfsFileSystem(dev, meta, sb);
+    const log = await checkLog(fs);
+    if (log === 'dirty') fs.warnings.push('the log holds changes that were never written back (unclean shutdown): recently changed files may be stale or inconsistent');
+    else if (log === 'external') fs.warnings.push('the log is on an external device; could not check it for unwritten changes');
+    else if (log === 'unknown') fs.warnings.push('could not read the log to check for an unclean shutdown');
     // Fail early (and clearly) if the root inode is unusable.
     const root = await fs.inode(sb.rootIno);
     if (root.type !== 'dir') throw corrupt('root inode is not a directory', inodeName(sb.rootIno), root.offset);
