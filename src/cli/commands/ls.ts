@@ -11,20 +11,23 @@ export function registerLs(program: Command): void {
     .argument('<path>', 'guest path, e.g. /etc')
     .option('-l, --long', 'long listing: type, mode, owner, size, mtime')
     .option('-R, --recursive', 'the whole subtree, the path included')
-    .option('--json', 'one JSON array of {path,type,mode,uid,gid,size,mtime,target?}');
+    .option('--checksum [type]', 'add a checksum of every regular file (default sha256), like virt-ls --checksum')
+    .option('--json', 'one JSON array of {path,type,mode,uid,gid,size,mtime,target?,checksum?}');
   addGuestOptions(cmd);
   cmd.action(
-    action(async (image: string, path: string, o: GuestOptionValues & { long?: boolean; recursive?: boolean; json?: boolean }) => {
+    action(async (image: string, path: string, o: GuestOptionValues & { long?: boolean; recursive?: boolean; json?: boolean; checksum?: string | boolean }) => {
       const { session, view } = await openGuestFromOptions([image], o);
       try {
         const out = process.stdout;
         let first = true;
         if (o.json) out.write('[');
-        for await (const e of listGuestPath(view, path, Boolean(o.recursive))) {
+        const checksum = o.checksum === true ? 'sha256' : o.checksum || undefined;
+        for await (const e of listGuestPath(view, path, { recursive: Boolean(o.recursive), checksum })) {
           if (o.json) {
             out.write((first ? '\n' : ',\n') + JSON.stringify(e));
           } else {
-            out.write((o.long ? longLine(e) : o.recursive ? e.path : basename(e.path)) + '\n');
+            const name = o.recursive ? e.path : basename(e.path);
+            out.write((o.long ? longLine(e) : e.checksum !== undefined ? `${name} ${e.checksum}` : name) + '\n');
           }
           first = false;
         }
@@ -53,7 +56,8 @@ function modeString(e: ListingEntry): string {
 function longLine(e: ListingEntry): string {
   const time = new Date(e.mtime * 1000).toISOString().replace('T', ' ').slice(0, 19);
   const link = e.target !== undefined ? ` -> ${e.target}` : '';
-  return `${modeString(e)} ${String(e.uid).padStart(5)} ${String(e.gid).padStart(5)} ${String(e.size).padStart(12)} ${time} ${e.path}${link}`;
+  const sum = e.checksum !== undefined ? ` ${e.checksum}` : '';
+  return `${modeString(e)} ${String(e.uid).padStart(5)} ${String(e.gid).padStart(5)} ${String(e.size).padStart(12)} ${time} ${e.path}${link}${sum}`;
 }
 
 function basename(p: string): string {

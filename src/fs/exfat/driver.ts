@@ -107,7 +107,7 @@ export class ExfatFileSystem implements FileSystemDriver {
   }
 
   private warn(msg: string): void {
-    if (this.warnings.length < MAX_WARNINGS) this.warnings.push(msg);
+    if (this.warnings.length < MAX_WARNINGS && !this.warnings.includes(msg)) this.warnings.push(msg);
   }
 
   async root(): Promise<NodeRef> {
@@ -142,7 +142,7 @@ export class ExfatFileSystem implements FileSystemDriver {
   }
 
   async lookup(dir: NodeRef, name: string): Promise<NodeRef | undefined> {
-    return (await this.listing(await this.dirRef(dir))).byName.get(foldName(name, this.upcase));
+    return (await this.listing(await this.dirRef(dir))).byName.get(this.fold(name));
   }
 
   async read(ref: NodeRef, offset: number, length: number): Promise<Uint8Array> {
@@ -162,7 +162,7 @@ export class ExfatFileSystem implements FileSystemDriver {
     throw fsError('NOT_A_SYMLINK', `exFAT has no symbolic links (node ${String(ref)})`);
   }
 
-  async xattrs(): Promise<Map<string, Uint8Array>> {
+  async xattrs(_node: NodeRef): Promise<Map<string, Uint8Array>> {
     return new Map();
   }
 
@@ -181,6 +181,11 @@ export class ExfatFileSystem implements FileSystemDriver {
 
   /** Whether names are compared with the volume's own up-case table (false: fallback rule). */
   upcaseFromVolume = false;
+
+  /** A name as this volume compares it: up-cased unit by unit with its up-case table. */
+  fold(name: string): string {
+    return foldName(name, this.upcase);
+  }
 
   // --- boot-time structures ------------------------------------------------------------------
 
@@ -302,7 +307,6 @@ export class ExfatFileSystem implements FileSystemDriver {
     const node = await this.node(ref);
     if (node === undefined) return ROOT;
     if (!node.isDir) throw fsError('NOT_A_DIRECTORY', `node ${String(ref)} is not a directory`, 'exFAT file entry set', node.set.offset);
-    if (node.extent.size > MAX_DIR_BYTES) throw corrupt(`directory of ${node.extent.size} bytes exceeds exFAT's 256 MiB limit`, 'exFAT stream extension entry', node.set.offset);
     return node.ref;
   }
 
@@ -354,6 +358,7 @@ export class ExfatFileSystem implements FileSystemDriver {
       bytes = map.clusters * this.geometry.clusterSize;
     } else {
       const node = (await this.node(dir))!;
+      if (node.extent.size > MAX_DIR_BYTES) throw corrupt(`directory of ${node.extent.size} bytes exceeds exFAT's 256 MiB limit`, 'exFAT stream extension entry', node.set.offset);
       map = await this.extentMap(node.extent, `directory at ${node.set.offset}`);
       contiguousDir = node.extent.contiguous;
       bytes = node.extent.size;
@@ -383,7 +388,7 @@ export class ExfatFileSystem implements FileSystemDriver {
       if (isDir) subdirs++;
       const ref = s.offset * 2 + (contiguousDir ? 1 : 0);
       entries.push({ name: s.name, node: ref, type: isDir ? 'dir' : 'file' });
-      const key = foldName(s.name, this.upcase);
+      const key = this.fold(s.name);
       if (!byName.has(key)) byName.set(key, ref);
     }
     const listing: Listing = { entries, byName, subdirs, bytes, volume: scanner.volume };

@@ -27,7 +27,8 @@ import {
 } from '../fat/test-support.js';
 import { ExfatFileSystem, openExfat, probeExfat } from './index.js';
 import { bootChecksum } from './boot.js';
-import { ENTRY_SIZE, setChecksum } from './entries.js';
+import { ENTRY_SIZE, nameHash, setChecksum } from './entries.js';
+import { openFat, probeFat } from '../fat/index.js';
 
 interface Variant {
   name: string;
@@ -66,6 +67,12 @@ function buildImage(dir: string, v: Variant): void {
     sh('mount.exfat-fuse', [loop, mnt]);
     try {
       sh('cp', ['-r', '--preserve=timestamps', `${src}/.`, `${mnt}/`]);
+      // Empty files allocate no clusters, so this directory can grow in place and stay NoFatChain.
+      mkdirSync(join(mnt, 'contig'));
+      mkdirSync(join(src, 'contig'));
+      for (let i = 0; i < 120; i++) {
+        for (const root of [mnt, src]) writeFileSync(join(root, 'contig', `an empty file with a rather long name ${i}`), '');
+      }
       // Fragmentation: fill, punch every other pad, then write a file that must use the holes.
       mkdirSync(join(mnt, 'frag'));
       mkdirSync(join(src, 'frag'));
@@ -81,7 +88,8 @@ function buildImage(dir: string, v: Variant): void {
       const frag = randomBytes(100_000, 99);
       writeFileSync(join(mnt, 'frag', 'fragmented.bin'), frag);
       writeFileSync(join(src, 'frag', 'fragmented.bin'), frag);
-      for (const rel of ['frag/fragmented.bin', ...Array.from({ length: PADS / 2 }, (_, k) => `frag/pad-${2 * k + 1}.bin`), 'frag']) {
+      const contig = Array.from({ length: 120 }, (_, i) => `contig/an empty file with a rather long name ${i}`);
+      for (const rel of ['frag/fragmented.bin', ...Array.from({ length: PADS / 2 }, (_, k) => `frag/pad-${2 * k + 1}.bin`), 'frag', ...contig, 'contig']) {
         utimesSync(join(mnt, rel), TREE_MTIME, TREE_MTIME);
         utimesSync(join(src, rel), TREE_MTIME, TREE_MTIME);
       }
@@ -95,14 +103,19 @@ function buildImage(dir: string, v: Variant): void {
   sh('fsck.exfat', ['-n', img]);
 }
 
+/** blkid's values, raw (its export format escapes non-ASCII labels). */
 function blkid(img: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const line of sh('blkid', ['-p', '-o', 'export', img]).split('\n')) {
-    const i = line.indexOf('=');
-    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1);
-  }
+  for (const tag of ['LABEL', 'UUID', 'VERSION', 'TYPE']) out[tag] = sh('blkid', ['-p', '-s', tag, '-o', 'value', img]).replace(/\n$/, '');
   return out;
 }
+
+/**
+ * exfat-fuse (relan exfat 1.3) counts 2100 as a leap year when it encodes times, so from
+ * 2100-03-02 on the stored date is one day early (the raw entry of y2107.txt says 2107-12-30;
+ * FUSE decodes it back with the same mistake). We show what is on disk, as Linux would.
+ */
+const WRITER_SKEW: Record<string, number> = { '/times/y2107.txt': -86400 };
 
 const opened: RawImage[] = [];
 async function openImage(img: string): Promise<ExfatFileSystem> {
@@ -117,13 +130,13 @@ function isCode(code: string, re?: RegExp) {
 
 afterAll(async () => {
   for (const d of opened) await d.close();
-  if (CAN_BUILD) for (const v of VARIANTS) cleanupMounts(join(FIXTURES_ROOT, `exfat-${v.name}-v1`), sh);
+  if (CAN_BUILD) for (const v of VARIANTS) cleanupMounts(join(FIXTURES_ROOT, `exfat-${v.name}-v2`), sh);
 });
 
 describe.skipIf(!CAN_BUILD)('exFAT driver on real mkfs.exfat + exfat-fuse images', () => {
   for (const v of VARIANTS) {
     describe(`${v.name} clusters`, () => {
-      const dir = CAN_BUILD ? fixtureDir(`exfat-${v.name}-v1`, (d) => buildImage(d, v)) : '';
+      const dir = CAN_BUILD ? fixtureDir(`exfat-${v.name}-v2`, (d) => buildImage(d, v)) : '';
       const img = join(dir, 'exfat.img');
       const src = join(dir, 'src');
 
@@ -154,7 +167,7 @@ describe.skipIf(!CAN_BUILD)('exFAT driver on real mkfs.exfat + exfat-fuse images
           expect.soft(st.type, path).toBe(h.type);
           expect.soft([st.uid, st.gid], path).toEqual([0, 0]);
           expect.soft(st.mode, path).toBe(0o755);
-          expect.soft(st.mtime, path).toBe(h.mtime);
+          expect.soft(st.mtime, path).toBe(h.mtime + (WRITER_SKEW[path] ?? 0));
           expect.soft(st.ino, path).toBe(Math.floor((node as number) / 2));
           if (h.type === 'file') {
             expect.soft(st.size, path).toBe(h.size);
@@ -177,7 +190,7 @@ describe.skipIf(!CAN_BUILD)('exFAT driver on real mkfs.exfat + exfat-fuse images
         for (const [path, f] of fuse) {
           const w = walked.get(path)!;
           expect.soft(w.stat.type, path).toBe(f.type);
-          expect.soft(w.stat.mtime, path).toBe(f.mtime);
+          expect.soft(w.stat.mtime, path).toBe(f.mtime + (WRITER_SKEW[path] ?? 0));
           if (f.type === 'file') expect.soft([w.stat.size, w.sha256], path).toEqual([f.size, f.sha256]);
         }
       });
@@ -196,6 +209,29 @@ describe.skipIf(!CAN_BUILD)('exFAT driver on real mkfs.exfat + exfat-fuse images
         }
         expect(await fs.lookup(await fs.root(), 'ÜNÏCØDÉ ФАЙЛ 日本.TXT')).toBe(walked.get('/Ünïcødé файл 日本.txt')!.node);
         expect(await fs.lookup(await fs.root(), 'nope')).toBeUndefined();
+      });
+
+      it('stores the name hashes our up-casing computes', async () => {
+        const fs = await openImage(img);
+        const bytes = readFileSync(img);
+        const g = fs.geometry;
+        let checked = 0;
+        for (const [p, w] of await walkFs(fs, { maxRead: 0 })) {
+          const off = Math.floor((w.node as number) / 2);
+          if (((off - g.heapOffset) % g.clusterSize) + 64 > g.clusterSize) continue; // stream entry in the next cluster
+          const stored = bytes.readUInt16LE(off + 32 + 4);
+          const folded = fs.fold(p.slice(p.lastIndexOf('/') + 1));
+          expect.soft(nameHash(Array.from({ length: folded.length }, (_, i) => folded.charCodeAt(i))), p).toBe(stored);
+          checked++;
+        }
+        expect(checked).toBeGreaterThan(100);
+      });
+
+      it('is not mistaken for FAT', async () => {
+        const dev = new RawImage(await HostFile.open(img));
+        opened.push(dev);
+        expect(await probeFat(dev)).toBeUndefined();
+        await expect(openFat(dev)).rejects.toBeInstanceOf(GuestguardError);
       });
 
       it('reads NoFatChain and FAT-chained (fragmented) files and directories', async () => {
@@ -236,10 +272,8 @@ describe.skipIf(!CAN_BUILD)('exFAT driver on real mkfs.exfat + exfat-fuse images
             expect((await fresh.stat(ref)).size, p).toBe(w.stat.size);
           }
         }
-        if (v.name === '512') {
-          expect(straddling.contiguousParent).toBeGreaterThan(0);
-          expect(straddling.chainedParent).toBeGreaterThan(0);
-        }
+        expect(straddling.contiguousParent).toBeGreaterThan(0);
+        expect(straddling.chainedParent).toBeGreaterThan(0);
       });
 
       it('reports free space as dump.exfat counts it', async () => {
@@ -263,7 +297,7 @@ describe.skipIf(!CAN_BUILD)('exFAT driver on real mkfs.exfat + exfat-fuse images
   }
 
   describe('hand-made changes to a real image', () => {
-    const dir = CAN_BUILD ? fixtureDir('exfat-512-v1', (d) => buildImage(d, VARIANTS[1]!)) : '';
+    const dir = CAN_BUILD ? fixtureDir('exfat-512-v2', (d) => buildImage(d, VARIANTS[1]!)) : '';
     const img = join(dir, 'exfat.img');
 
     async function setup() {
@@ -367,12 +401,12 @@ describe.skipIf(!CAN_BUILD)('exFAT driver on real mkfs.exfat + exfat-fuse images
         bytes.set([next & 0xff, (next >> 8) & 0xff, (next >> 16) & 0xff, next >>> 24], at);
       };
       setFat(fileRuns[2]!.cluster + fileRuns[2]!.count - 1, fileRuns[1]!.cluster);
-      const lastDir = manyRuns[manyRuns.length - 1]!;
-      setFat(lastDir.cluster + lastDir.count - 1, manyRuns[0]!.cluster);
+      // Inside the directory's size (its DataLength bounds the walk): the first run loops to itself.
+      expect(manyRuns.length).toBeGreaterThan(1);
+      setFat(manyRuns[0]!.cluster + manyRuns[0]!.count - 1, manyRuns[0]!.cluster);
       const fresh = await reopen();
       await expect(fresh.read(fragNode, 0, 100_000)).rejects.toSatisfy(isCode('CORRUPT_FILESYSTEM', /loop/));
       const manyNode = (await fresh.lookup(root, 'many'))!;
-      // The directory's size bounds its walk, so the loop shows as a cluster reused.
       await expect(fresh.readdir(manyNode)).rejects.toSatisfy(isCode('CORRUPT_FILESYSTEM', /loop/));
     });
 
@@ -391,7 +425,7 @@ describe.skipIf(!CAN_BUILD)('exFAT driver on real mkfs.exfat + exfat-fuse images
       bytes.set(backup, 0);
       bytes.set([0xff, 0xff, 0xff, 0x7f], 92); // cluster count far beyond the volume
       resum();
-      await expect(reopen()).rejects.toSatisfy(isCode('CORRUPT_FILESYSTEM', /cluster count|beyond/));
+      await expect(reopen()).rejects.toSatisfy(isCode('CORRUPT_FILESYSTEM', /cannot map|beyond/));
     });
   });
 });

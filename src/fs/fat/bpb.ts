@@ -92,10 +92,15 @@ export function parseBootSector(bs: Uint8Array, deviceSize: number): FatGeometry
   }
   const rootDirSectors = rootEntries / entriesPerSector;
   const metaSectors = reserved + numFats * fatSectors + rootDirSectors;
-  if (metaSectors >= totalSectors) throw corrupt(`metadata (${metaSectors} sectors) fills the ${totalSectors}-sector volume`, S, 19);
+  if (metaSectors >= totalSectors) {
+    // Blame the FAT size when the FATs alone cannot fit, otherwise the volume size.
+    const fatsOverflow = reserved + numFats * fatSectors >= totalSectors;
+    const at = fatsOverflow ? (isFat32Layout ? 36 : 22) : v.u16le(19) ? 19 : 32;
+    throw corrupt(`metadata (${metaSectors} sectors) fills the ${totalSectors}-sector volume`, S, at);
+  }
   const totalBytes = totalSectors * bytesPerSector;
   const metaBytes = metaSectors * bytesPerSector;
-  if (metaBytes > deviceSize) throw corrupt(`FAT and root directory end at ${metaBytes}, beyond the ${deviceSize}-byte device`, S, 14);
+  if (metaBytes > deviceSize) throw corrupt(`FAT and root directory end at ${metaBytes}, beyond the ${deviceSize}-byte device`, S, isFat32Layout ? 36 : 22);
   if (totalBytes > deviceSize) warnings.push(`volume claims ${totalBytes} bytes but the device has ${deviceSize}`);
 
   let clusterCount = Math.floor((totalSectors - metaSectors) / sectorsPerCluster);

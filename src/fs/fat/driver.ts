@@ -101,7 +101,7 @@ export class FatFileSystem implements FileSystemDriver {
   }
 
   private warn(msg: string): void {
-    if (this.warnings.length < MAX_WARNINGS) this.warnings.push(msg);
+    if (this.warnings.length < MAX_WARNINGS && !this.warnings.includes(msg)) this.warnings.push(msg);
   }
 
   async root(): Promise<NodeRef> {
@@ -138,7 +138,9 @@ export class FatFileSystem implements FileSystemDriver {
 
   async lookup(dir: NodeRef, name: string): Promise<NodeRef | undefined> {
     const node = await this.dirNode(dir);
-    return (await this.listing(node)).byName.get(foldName(name));
+    // Like vfat, trailing dots do not count ("readme.txt." names "readme.txt").
+    const trimmed = name.replace(/\.+$/, '');
+    return (await this.listing(node)).byName.get(foldName(trimmed.length > 0 ? trimmed : name));
   }
 
   async read(ref: NodeRef, offset: number, length: number): Promise<Uint8Array> {
@@ -157,7 +159,7 @@ export class FatFileSystem implements FileSystemDriver {
     throw fsError('NOT_A_SYMLINK', `FAT has no symbolic links (node ${String(ref)})`);
   }
 
-  async xattrs(): Promise<Map<string, Uint8Array>> {
+  async xattrs(_node: NodeRef): Promise<Map<string, Uint8Array>> {
     return new Map();
   }
 

@@ -7,12 +7,13 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { fixtureDir, hasTool, run } from '../../../test/helpers/fixtures.js';
 import { GuestguardError } from '../../errors.js';
 import { HostFile } from '../../disk/host-file.js';
 import { RawImage } from '../../disk/raw.js';
 import { FatFileSystem, openFat, probeFat } from './index.js';
+import { probeExfat } from '../exfat/index.js';
 import { ATTR_LFN } from './dir.js';
 import { buildSourceTree, MemoryDevice, randomBytes, scanHostTree, walkFs, TIMED_FILES, TREE_MTIME, type TreeOptions } from './test-support.js';
 
@@ -91,9 +92,19 @@ function blkid(img: string): Record<string, string> {
   return out;
 }
 
-async function openImage(img: string): Promise<FatFileSystem> {
-  return openFat(new RawImage(await HostFile.open(img)));
+const opened: RawImage[] = [];
+async function rawImage(img: string): Promise<RawImage> {
+  const dev = new RawImage(await HostFile.open(img));
+  opened.push(dev);
+  return dev;
 }
+async function openImage(img: string): Promise<FatFileSystem> {
+  return openFat(await rawImage(img));
+}
+
+afterAll(async () => {
+  for (const d of opened) await d.close();
+});
 
 function expectCode(p: Promise<unknown>, code: string) {
   return expect(p).rejects.toSatisfy((e: unknown) => e instanceof GuestguardError && e.code === code);
@@ -116,7 +127,8 @@ describe.skipIf(!HAVE_TOOLS)('FAT driver on real mkfs.vfat + mtools images', () 
         expect(want.LABEL).toBe(v.label);
         expect(fs.uuid).toBe(want.UUID);
         expect(fs.uuid).toBe(`${v.serial.slice(0, 4)}-${v.serial.slice(4)}`);
-        const probe = await probeFat(new RawImage(await HostFile.open(img)));
+        const probe = await probeFat(await rawImage(img));
+        expect(await probeExfat(await rawImage(img))).toBeUndefined();
         expect(probe).toEqual({ fs: 'vfat', label: want.LABEL, uuid: want.UUID, details: { version: want.VERSION } });
         expect(fs.warnings).toEqual([]);
       });
@@ -182,12 +194,13 @@ describe.skipIf(!HAVE_TOOLS)('FAT driver on real mkfs.vfat + mtools images', () 
         const root = await fs.root();
         expect(await fs.lookup(root, 'AVERYL~1.DAT')).toBe(walked.get('/A very long file name that exceeds eight dot three.data')!.node);
         expect(await fs.lookup(root, 'ärger ÜBER öl.TXT')).toBe(walked.get('/Ärger über Öl.txt')!.node);
+        expect(await fs.lookup(root, 'readme.txt..')).toBe(walked.get('/readme.txt')!.node);
         expect(await fs.lookup(root, 'no such file')).toBeUndefined();
       });
 
       it('shows 8.3 names with the NT lowercase flags without any LFN entry', async () => {
         const fs = await openImage(img);
-        const dev = new RawImage(await HostFile.open(img));
+        const dev = await rawImage(img);
         for (const name of ['readme.txt', 'lower.TXT', 'UP.txt', 'UPPER.TXT']) {
           const node = (await fs.lookup(await fs.root(), name)) as number;
           expect((await fs.readdir(await fs.root())).some((e) => e.name === name && e.node === node)).toBe(true);
@@ -198,7 +211,7 @@ describe.skipIf(!HAVE_TOOLS)('FAT driver on real mkfs.vfat + mtools images', () 
 
       it('reads a fragmented file and arbitrary ranges of it', async () => {
         const fs = await openImage(img);
-        const frag = await fs.lookup(await fs.lookup(await fs.root(), 'frag')!, 'fragmented.bin');
+        const frag = await fs.lookup((await fs.lookup(await fs.root(), 'frag'))!, 'fragmented.bin');
         const map = await fs.clusterMap(frag!);
         expect(map.runs.length).toBeGreaterThan(3);
         const host = readFileSync(join(src, 'frag', 'fragmented.bin'));
@@ -251,6 +264,21 @@ describe.skipIf(!HAVE_TOOLS)('FAT driver on real mkfs.vfat + mtools images', () 
     });
   }
 
+  it('reads a FAT32-layout volume with fewer than 65525 clusters as FAT32, as Linux and blkid do', async () => {
+    const dir = fixtureDir('fat-small-fat32-v1', (d) => {
+      run('truncate', ['-s', '16M', join(d, 'fat.img')]);
+      run('mkfs.vfat', ['-F', '32', '-n', 'SMALL32', '-i', '5EED0032', join(d, 'fat.img')]);
+    });
+    const img = join(dir, 'fat.img');
+    const fs = await openImage(img);
+    expect(fs.fatBits).toBe(32);
+    expect(blkid(img).VERSION).toBe('FAT32');
+    expect(fs.warnings.join()).toMatch(/FAT32 layout with only \d+ clusters/);
+    expect(fs.label).toBe('SMALL32');
+    expect(await fs.readdir(await fs.root())).toEqual([]);
+    expect((await fs.stat(await fs.root())).nlink).toBe(2);
+  });
+
   describe('hand-made damage to a real FAT16 image', () => {
     const dir = HAVE_TOOLS ? fixtureDir('fat-fat16-v1', (d) => buildImage(d, VARIANTS[1]!)) : '';
     const img = join(dir, 'fat.img');
@@ -270,6 +298,30 @@ describe.skipIf(!HAVE_TOOLS)('FAT driver on real mkfs.vfat + mtools images', () 
         bytes[at + 1] = next >> 8;
       }
     }
+
+    it('rejects impossible boot sector fields, naming the field', async () => {
+      const cases: [number, number[], RegExp][] = [
+        [11, [0, 1], /bytes per sector 256/],
+        [13, [3], /not a power of two/],
+        [14, [0, 0], /no reserved sectors/],
+        [16, [0], /FAT count is 0/],
+        [17, [1, 0], /root directory entries/],
+        [19, [0, 0], /total sector count is 0/],
+        [21, [0x12], /media/],
+        [22, [0xff, 0xff], /fills the|beyond/],
+      ];
+      for (const [off, value, re] of cases) {
+        const bytes = new Uint8Array(readFileSync(img));
+        bytes.set(value, off);
+        if (off === 19) bytes.set([0, 0, 0, 0], 32);
+        await expect(openFat(new MemoryDevice(bytes)), `offset ${off}`).rejects.toSatisfy(
+          (e: unknown) => e instanceof GuestguardError && e.code === 'CORRUPT_FILESYSTEM' && re.test(e.message) && e.structure === 'FAT boot sector' && e.offset === off,
+        );
+      }
+      // A truncated copy: the FAT region no longer fits.
+      const short = new Uint8Array(readFileSync(img)).subarray(0, 4096);
+      await expect(openFat(new MemoryDevice(short))).rejects.toSatisfy((e: unknown) => e instanceof GuestguardError && /beyond the 4096-byte device/.test(e.message));
+    });
 
     it('drops an LFN whose checksum does not match and shows the 8.3 name', async () => {
       const { bytes, fs } = await setup();

@@ -122,12 +122,31 @@ export class FatTable {
     throw corrupt(`cluster ${cluster} links to invalid cluster ${hex(v)}`, this.structure, at);
   }
 
-  /** Counts free (zero) entries for clusters 2..maxCluster, scanning the FAT chunk by chunk. */
+  /** Counts free (zero) entries for clusters 2..maxCluster, reading the FAT in large sequential pieces. */
   async countFree(): Promise<number> {
+    const max = this.maxCluster;
     let free = 0;
-    for (let c = 2; c <= this.maxCluster; c++) {
-      const v = this.rawSync(c) ?? (await this.raw(c));
-      if ((v & this.info.mask) === 0) free++;
+    if (this.kind === 'fat12') {
+      // At most 4086 entries (6 KiB): read the used part at once.
+      const bytes = await this.dev.read(this.offset, Math.min(this.length, this.entryPos(max) + 2));
+      for (let c = 2; c <= max; c++) {
+        const p = this.entryPos(c);
+        const v = bytes[p]! | (bytes[p + 1]! << 8);
+        if ((c & 1 ? v >> 4 : v & 0xfff) === 0) free++;
+      }
+      return free;
+    }
+    const size = this.entryLen();
+    const end = (max + 1) * size;
+    if (end > this.length) throw corrupt(`FAT of ${this.length} bytes cannot hold ${max + 1} entries`, this.structure, this.offset);
+    const piece = 1 << 20;
+    for (let start = 2 * size; start < end; start += piece) {
+      const bytes = await this.dev.read(this.offset + start, Math.min(piece, end - start));
+      const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      for (let p = 0; p < bytes.length; p += size) {
+        const v = size === 2 ? dv.getUint16(p, true) : dv.getUint32(p, true) & this.info.mask;
+        if (v === 0) free++;
+      }
     }
     return free;
   }

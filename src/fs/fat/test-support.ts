@@ -238,3 +238,69 @@ export function cleanupMounts(dir: string, sh: (cmd: string, args: string[]) => 
     }
   }
 }
+
+export interface FuzzStats {
+  iterations: number;
+  opened: number;
+  walkedClean: number;
+  errors: Map<string, number>;
+  slowest: number;
+}
+
+export interface FuzzOptions {
+  base: Uint8Array;
+  iterations: number;
+  seed: number;
+  open: (dev: BlockDevice) => Promise<FileSystemDriver>;
+  /** Adds byte patches for one iteration; returns a description for failure messages. */
+  mutate: (rnd: () => number, patches: Map<number, number>) => string;
+  /** Extra probing after open (probe functions, lookups...). */
+  extra?: (dev: BlockDevice, fs: FileSystemDriver | undefined) => Promise<unknown>;
+}
+
+/**
+ * Opens and walks `iterations` mutated copies of an image. Every failure must be a
+ * GuestguardError; anything else (TypeError, RangeError, a hang caught by the test timeout)
+ * fails the run with the seed and mutation that caused it.
+ */
+export async function fuzz(opts: FuzzOptions): Promise<FuzzStats> {
+  const stats: FuzzStats = { iterations: 0, opened: 0, walkedClean: 0, errors: new Map(), slowest: 0 };
+  const rnd = prng(opts.seed);
+  for (let i = 0; i < opts.iterations; i++) {
+    const patches = new Map<number, number>();
+    const what = opts.mutate(rnd, patches);
+    const dev = new MemoryDevice(opts.base, `fuzz-${i}`, patches);
+    const t0 = performance.now();
+    let fs: FileSystemDriver | undefined;
+    try {
+      fs = await opts.open(dev);
+      stats.opened++;
+      await walkFs(fs, { maxNodes: 400, maxDepth: 12, maxRead: 256 * 1024, chunk: 64 * 1024 });
+      await fs.statfs();
+      for (const name of ['readme.txt', 'SUB', 'missing']) await fs.lookup(await fs.root(), name);
+      stats.walkedClean++;
+    } catch (err) {
+      if (!(err instanceof GuestguardError)) {
+        throw new Error(`iteration ${i} (seed ${opts.seed}, ${what}) threw a non-Guestguard error: ${String((err as Error)?.stack ?? err)}`);
+      }
+      stats.errors.set(err.code, (stats.errors.get(err.code) ?? 0) + 1);
+    }
+    try {
+      await opts.extra?.(dev, fs);
+    } catch (err) {
+      if (!(err instanceof GuestguardError)) throw new Error(`iteration ${i} (${what}) extra check threw: ${String(err)}`);
+    }
+    stats.slowest = Math.max(stats.slowest, performance.now() - t0);
+    stats.iterations++;
+  }
+  return stats;
+}
+
+/** Patches `n` bytes of little-endian `value` at `offset`. */
+export function patchLE(patches: Map<number, number>, offset: number, value: number, n: number): void {
+  for (let k = 0; k < n; k++) patches.set(offset + k, Math.floor(value / 2 ** (8 * k)) & 0xff);
+}
+
+export function pick<T>(rnd: () => number, items: readonly T[]): T {
+  return items[Math.floor(rnd() * items.length)]!;
+}
