@@ -111,17 +111,24 @@ describe.skipIf(!canBuild)('btrfs: corrupted images', () => {
     await clean.listSubvolumes();
     const nodeSize = clean.volume.sb.nodeSize;
 
-    // Targets: every tree block our reader would read, and every compressed data extent.
+    // Targets: every tree block our reader would read (all its dup copies, mutated alike, so
+    // the mirror fallback does not hide the damage), and every compressed data extent.
     const blocks: number[] = [];
+    const copiesOf = new Map<number, number[]>();
     for (const c of clean.volume.chunks.all) {
       if (c.type & BLOCK_GROUP_DATA) continue;
       for (let l = c.logical; l + nodeSize <= c.logical + c.length; l += nodeSize) {
         const run = clean.volume.chunks.map(l, nodeSize)[0]!;
         const b = await base.read(run.offset, nodeSize);
         const dv = new DataView(b.buffer, b.byteOffset);
-        if (reads.has(run.offset) && dv.getBigUint64(48, true) === BigInt(l)) blocks.push(run.offset);
+        if (reads.has(run.offset) && dv.getBigUint64(48, true) === BigInt(l)) {
+          blocks.push(run.offset);
+          const n = clean.volume.chunks.copies(l);
+          copiesOf.set(run.offset, Array.from({ length: n }, (_, m) => clean.volume.chunks.map(l, nodeSize, m)[0]!.offset));
+        }
       }
     }
+    const everyCopy = (p: { offset: number; bytes: Uint8Array }) => (copiesOf.get(p.offset) ?? [p.offset]).map((offset) => ({ offset, bytes: p.bytes }));
     const compressed: { offset: number; length: number }[] = [];
     const inline: { offset: number; length: number }[] = [];
     for (const s of [{ id: 5 }, ...(await clean.listSubvolumes())]) {
@@ -174,7 +181,9 @@ describe.skipIf(!canBuild)('btrfs: corrupted images', () => {
             b.set(randomBytes(Math.min(1 + rand(8), nodeSize - pos)), pos);
           }
         };
-        patches.push(kind === 'node' ? await patchWithCsum(at, nodeSize, mutate).then((p) => ({ ...p, bytes: p.bytes.map((x, i) => (i < 4 ? x ^ 1 : x)) })) : await patchWithCsum(at, nodeSize, mutate));
+        const p = await patchWithCsum(at, nodeSize, mutate);
+        if (kind === 'node') p.bytes[0] ^= 1; // leave the checksum wrong
+        patches.push(...everyCopy(p));
       } else if (kind === 'super') {
         patches.push(
           await patchWithCsum(SUPERBLOCK_OFFSETS[0], 4096, (b) => {
@@ -186,7 +195,7 @@ describe.skipIf(!canBuild)('btrfs: corrupted images', () => {
         // Compressed inline data sits inside a leaf: mutate it and repair the leaf's checksum.
         const r = inline[rand(inline.length)]!;
         const leaf = r.offset - (r.offset % nodeSize);
-        patches.push(await patchWithCsum(leaf, nodeSize, (b) => b.set(randomBytes(1 + rand(6)), Math.min(r.offset - leaf + rand(r.length), nodeSize - 6))));
+        patches.push(...everyCopy(await patchWithCsum(leaf, nodeSize, (b) => b.set(randomBytes(1 + rand(6)), Math.min(r.offset - leaf + rand(r.length), nodeSize - 6)))));
       } else {
         const r = compressed[rand(compressed.length)]!;
         for (let k = 1 + rand(4); k > 0; k--) patches.push({ offset: r.offset + rand(r.length), bytes: randomBytes(1 + rand(16)) });

@@ -39,7 +39,7 @@ export class FileData {
       if (fileStart >= end) break;
       const ext = parseFileExtent(item);
       if (ext.kind === 'inline') {
-        if (fileStart !== 0) throw corrupt(`inline extent at file offset ${fileStart}`, S, item.offset);
+        // Inline extents normally sit at offset 0; very old kernels could leave them elsewhere.
         const data =
           ext.compression === COMPRESS_NONE
             ? ext.data

@@ -6,6 +6,7 @@ import type { BlockDevice } from '../../disk/block-device.js';
 import type { FsOpenOptions } from '../types.js';
 import type { ContentProbe } from '../../volume/types.js';
 import { GuestguardError } from '../../errors.js';
+import { FS_TREE_OBJECTID } from './constants.js';
 import { BtrfsDriver } from './driver.js';
 import { readSuperblock, hasBtrfsMagic } from './superblock.js';
 import { resolveSubvolume } from './subvolumes.js';
@@ -19,7 +20,12 @@ export interface BtrfsOpenOptions extends FsOpenOptions, VolumeOptions {}
 /** Opens a btrfs filesystem showing the requested subvolume (default: the default subvolume). */
 export async function openBtrfs(dev: BlockDevice, opts: BtrfsOpenOptions = {}): Promise<BtrfsDriver> {
   const vol = await BtrfsVolume.open(dev, opts);
-  const defaultId = await vol.defaultSubvolume();
+  let defaultId = await vol.defaultSubvolume();
+  if (defaultId !== FS_TREE_OBJECTID && !(await vol.fsTree(defaultId))) {
+    // The kernel would refuse to mount; showing the top level is more useful to an inspector.
+    vol.warnings.push(`default subvolume ${defaultId} does not exist; using the top level`);
+    defaultId = FS_TREE_OBJECTID;
+  }
   const id = opts.subvolume !== undefined && opts.subvolume !== '' ? await resolveSubvolume(vol, opts.subvolume, defaultId) : defaultId;
   return new BtrfsDriver(vol, await vol.requireFsTree(id), defaultId);
 }

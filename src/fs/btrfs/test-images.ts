@@ -177,7 +177,7 @@ export function buildKernelImage(dir: string, mkfsArgs: string[]): void {
     sh('btrfs', ['-q', 'subvolume', 'snapshot', '-r', join(mnt, '@lzo'), join(mnt, 'snapshots', 'lzo-ro')]);
     sh('mount', ['-o', 'remount,compress=no', mnt]);
     // A distribution-style layout next to the others: @ (root) and @home.
-    sh('btrfs', ['-q', 'subvolume', 'create', join(mnt, '@'), join(mnt, '@home')]);
+    for (const sv of ['@', '@home']) sh('btrfs', ['-q', 'subvolume', 'create', join(mnt, sv)]);
     mkdirSync(join(mnt, '@', 'etc'));
     mkdirSync(join(mnt, '@', 'home'));
     writeFileSync(join(mnt, '@', 'etc', 'fstab'), 'LABEL=kernel-test / btrfs subvol=@ 0 0\nLABEL=kernel-test /home btrfs subvol=@home 0 0\n');
