@@ -70,7 +70,8 @@ describe.runIf(canBuildDebian)('guest files on a Debian install with LVM', () =>
         const want = expected(await walkHostTree(join(root, sub)), sub).filter((e) => e.path !== '/etc/fstab');
         const got = lsJson(images[fmt]!, sub, ['-R']).filter((e) => e.path !== '/etc/fstab');
         // Directory sizes depend on the filesystem's block size, not on the tree.
-        const norm = (rows: LsRow[]) => rows.map((e) => (e.type === 'dir' ? { ...e, size: -1 } : e));
+        const byPath = (a: LsRow, b: LsRow) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+        const norm = (rows: LsRow[]) => rows.map((e) => (e.type === 'dir' ? { ...e, size: -1 } : e)).sort(byPath);
         expect(norm(got)).toEqual(norm(want));
       }
     }, 600_000);

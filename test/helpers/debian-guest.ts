@@ -4,7 +4,7 @@
  * with activation disabled: no device-mapper is needed, LV contents are written at the
  * offsets lvs reports).
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixtureDir, hasTool, run } from './fixtures.js';
 
@@ -59,11 +59,13 @@ export function debianLvmDisk(name = 'debian-lvm'): DebianDisk {
   const dir = fixtureDir(name, (d) => {
     const src = debootstrapRoot();
     const root = join(d, 'tree');
-    cpSync(src, root, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+    // cp -a keeps device nodes, hard links, owners and times (Node's cpSync cannot copy devices).
+    run('cp', ['-a', src, root]);
     const boot = join(d, 'boot-tree');
     mkdirSync(boot);
     for (const e of readdirSync(join(root, 'boot'))) renameSync(join(root, 'boot', e), join(boot, e));
     mkdirSync(join(root, 'boot/efi'), { recursive: true });
+    mkdirSync(join(boot, 'efi')); // the mount point of the ESP lives on the /boot filesystem
     writeFileSync(join(boot, 'grub.cfg.sample'), 'set default=0\n');
     writeFileSync(
       join(root, 'etc/fstab'),
