@@ -4,7 +4,7 @@
  */
 import { execFileSync, type ExecFileSyncOptions } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, createReadStream } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, createReadStream, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,11 +39,38 @@ export function hasTool(cmd: string): boolean {
 export function fixtureDir(name: string, build: (dir: string) => void): string {
   const dir = join(FIXTURES_ROOT, name);
   if (existsSync(join(dir, '.done'))) return dir;
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  build(dir);
-  execFileSync('touch', [join(dir, '.done')]);
-  return dir;
+  // vitest runs test files in parallel processes: one builds, the others wait for it.
+  return withLock(join(FIXTURES_ROOT, `${name}.lock`), () => {
+    if (existsSync(join(dir, '.done'))) return dir;
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    build(dir);
+    execFileSync('touch', [join(dir, '.done')]);
+    return dir;
+  });
+}
+
+/** A cross-process lock: mkdir is atomic; a lock older than 30 minutes is from a dead run. */
+function withLock<T>(lock: string, fn: () => T): T {
+  mkdirSync(FIXTURES_ROOT, { recursive: true });
+  const started = Date.now();
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 30 * 60_000) rmSync(lock, { recursive: true, force: true });
+      else if (Date.now() - started > 40 * 60_000) throw new Error(`timed out waiting for fixture lock ${lock}`);
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /** SHA-256 of a host file, streamed. */

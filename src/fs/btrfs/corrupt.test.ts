@@ -182,7 +182,7 @@ describe.skipIf(!canBuild)('btrfs: corrupted images', () => {
           }
         };
         const p = await patchWithCsum(at, nodeSize, mutate);
-        if (kind === 'node') p.bytes[0] ^= 1; // leave the checksum wrong
+        if (kind === 'node') p.bytes[0]! ^= 1; // leave the checksum wrong
         patches.push(...everyCopy(p));
       } else if (kind === 'super') {
         patches.push(

@@ -32,7 +32,7 @@ function damage(dev: BlockDevice, ranges: [number, number][]): BlockDevice {
     name: 'damaged',
     read: async (o, l) => {
       const b = Uint8Array.from(await dev.read(o, l));
-      for (const [start, len] of ranges) for (let i = Math.max(o, start); i < Math.min(o + l, start + len); i++) b[i - o] ^= 0x5a;
+      for (const [start, len] of ranges) for (let i = Math.max(o, start); i < Math.min(o + l, start + len); i++) b[i - o]! ^= 0x5a;
       return b;
     },
     close: async () => {},
