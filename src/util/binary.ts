@@ -1,5 +1,9 @@
 import { GuestguardError, type ErrorCode, type ErrorContext } from '../errors.js';
 
+// Shared decoders: constructing one per call is costly on hot parsing paths.
+const UTF8 = new TextDecoder();
+const UTF16LE = new TextDecoder('utf-16le');
+
 type ErrorCtor = new (code: ErrorCode, message: string, ctx?: ErrorContext) => GuestguardError;
 
 /**
@@ -94,10 +98,10 @@ export class BinaryView {
   cstring(off: number, n: number): string {
     const s = this.slice(off, n);
     const end = s.indexOf(0);
-    return new TextDecoder().decode(end < 0 ? s : s.subarray(0, end));
+    return UTF8.decode(end < 0 ? s : s.subarray(0, end));
   }
   utf16le(off: number, n: number): string {
-    return new TextDecoder('utf-16le').decode(this.slice(off, n));
+    return UTF16LE.decode(this.slice(off, n));
   }
 }
 
