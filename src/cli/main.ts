@@ -4,6 +4,7 @@ import { registerLs } from './commands/ls.js';
 import { registerCat } from './commands/cat.js';
 import { registerCopyOut } from './commands/copy-out.js';
 import { registerFilesystems } from './commands/filesystems.js';
+import { registerInspect } from './commands/inspect.js';
 import { EXIT_BAD_INPUT } from './errors.js';
 import { VERSION } from '../version.js';
 
@@ -20,6 +21,7 @@ registerFilesystems(program);
 registerLs(program);
 registerCat(program);
 registerCopyOut(program);
+registerInspect(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -4,7 +4,7 @@
  * with activation disabled: no device-mapper is needed, LV contents are written at the
  * offsets lvs reports).
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixtureDir, hasTool, run } from './fixtures.js';
 
@@ -129,4 +129,157 @@ export function convertDisk(raw: string, format: 'qcow2' | 'vmdk' | 'vhdx' | 'vp
     renameSync(out + '.tmp', out);
   }
   return out;
+}
+
+/** Loop mounts (mount -o loop) are needed to fill XFS and btrfs images; root only. */
+export const canBuildLoopFs = canBuildDebian && ['mkfs.xfs', 'mkfs.btrfs', 'btrfs', 'sfdisk', 'mount', 'umount', 'mkswap'].every(hasTool);
+
+/** Mounts a filesystem image on a fresh directory, runs `fn`, and always unmounts. */
+function withLoopMount(image: string, options: string, fn: (mnt: string) => void): void {
+  const mnt = `${image}.mnt`;
+  mkdirSync(mnt, { recursive: true });
+  run('mount', ['-o', options ? `loop,${options}` : 'loop', image, mnt]);
+  try {
+    fn(mnt);
+    run('sync', []);
+  } finally {
+    // A just-used loop device can be briefly busy.
+    for (let i = 0; ; i++) {
+      try {
+        run('umount', [mnt]);
+        break;
+      } catch (err) {
+        if (i >= 20) throw err;
+        run('sleep', ['0.3']);
+      }
+    }
+    rmSync(mnt, { recursive: true, force: true });
+  }
+}
+
+/** Writes a filesystem image into the disk at a byte offset, keeping holes. */
+function ddInto(raw: string, image: string, offset: number): void {
+  run('dd', [`if=${image}`, `of=${raw}`, 'bs=1M', `seek=${offset}`, 'oflag=seek_bytes', 'conv=notrunc,sparse', 'status=none']);
+}
+
+function swapImage(path: string, bytes: number, label: string, uuid: string): void {
+  run('truncate', ['-s', String(bytes), path]);
+  run('mkswap', ['-L', label, '-U', uuid, path]);
+}
+
+/** The debootstrap tree copied for one layout, with its own hostname and fstab. */
+function layoutTree(d: string, hostname: string, fstab: string[]): string {
+  const tree = join(d, 'tree');
+  run('cp', ['-a', debootstrapRoot(), tree]);
+  writeFileSync(join(tree, 'etc/hostname'), `${hostname}\n`);
+  writeFileSync(join(tree, 'etc/fstab'), ['# /etc/fstab: static file system information.', ...fstab, ''].join('\n'));
+  return tree;
+}
+
+export interface DebianXfsDisk {
+  dir: string;
+  raw: string;
+  hostname: string;
+  /** MBR disk signature as sfdisk writes it (0x...). */
+  diskId: string;
+  uuids: { root: string; srv: string; swap: string };
+}
+
+/**
+ * MBR disk (sfdisk): 1 XFS root (/), 2 extended holding 5 ext4 /srv (by LABEL) and 6 swap
+ * (named /dev/vda6 in fstab, as a virtio guest writes it). The XFS filesystem is made on a
+ * separate file, filled through a loop mount and copied into the partition.
+ */
+export function debianXfsMbrDisk(name = 'debian-xfs-mbr-v1'): DebianXfsDisk {
+  const uuids = { root: '3f1d9a4c-8b2e-4c6f-a7d1-0e9b8c7a6f51', srv: '7a0c4e2b-1d3f-4a5b-9c8d-2e1f0a3b4c5d', swap: '9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b' };
+  const diskId = '0x5eed1e55';
+  const hostname = 'ggtest-xfs';
+  const dir = fixtureDir(name, (d) => {
+    const tree = layoutTree(d, hostname, [
+      `UUID=${uuids.root} /     xfs  defaults 0 1`,
+      'LABEL=srvdata       /srv  ext4 defaults,nodev 0 2',
+      '/dev/vda6           none  swap sw 0 0',
+      'tmpfs               /tmp  tmpfs defaults 0 0',
+    ]);
+    const srv = join(d, 'srv-tree');
+    mkdirSync(join(srv, 'www'), { recursive: true });
+    writeFileSync(join(srv, 'www/index.html'), '<h1>guestguard</h1>\n');
+    const raw = join(d, 'disk.raw');
+    run('truncate', ['-s', '720M', raw]);
+    run('sfdisk', ['--quiet', raw], {
+      input: [`label: dos`, `label-id: ${diskId}`, 'unit: sectors', '', 'start=2048, size=1310720, type=83, bootable', 'type=5', 'size=32768, type=83', 'type=82', ''].join('\n'),
+    });
+    const parts = (JSON.parse(run('sfdisk', ['--json', raw])) as { partitiontable: { partitions: { node: string; start: number; size: number }[] } }).partitiontable.partitions;
+    const part = (n: number) => parts.find((p) => p.node.endsWith(String(n)))!;
+    const xfs = join(d, 'root.xfs');
+    run('truncate', ['-s', String(part(1).size * 512), xfs]);
+    // mkfs.xfs refuses filesystems under 300 MB unless it believes it is in a test setup.
+    run('mkfs.xfs', ['-q', '-f', '-L', 'root', '-m', `uuid=${uuids.root}`, xfs], { env: { ...process.env, TEST_DIR: '1', TEST_DEV: '1', QA_CHECK_FS: '1' } });
+    withLoopMount(xfs, '', (mnt) => run('cp', ['-a', `${tree}/.`, mnt]));
+    ddInto(raw, xfs, part(1).start * 512);
+    rmSync(xfs);
+    run('mkfs.ext4', ['-q', '-F', '-L', 'srvdata', '-U', uuids.srv, '-d', srv, '-E', `offset=${part(5).start * 512}`, raw, `${(part(5).size * 512) / 1024}k`]);
+    const swap = join(d, 'swap.img');
+    swapImage(swap, part(6).size * 512, 'swap', uuids.swap);
+    ddInto(raw, swap, part(6).start * 512);
+    rmSync(swap);
+    rmSync(tree, { recursive: true, force: true });
+    rmSync(srv, { recursive: true, force: true });
+  });
+  return { dir, raw: join(dir, 'disk.raw'), hostname, diskId, uuids };
+}
+
+export interface DebianBtrfsDisk {
+  dir: string;
+  raw: string;
+  hostname: string;
+  uuids: { btrfs: string; swapPartition: string };
+}
+
+/**
+ * GPT disk: 1 btrfs with subvolumes @ (/) and @home (/home) written with compress-force=zstd,
+ * 2 swap named by PARTUUID. The default subvolume stays the top level, as on Ubuntu, so the
+ * root is btrfsvol:/dev/sda1/@. /home holds a user "alice" (uid 1000) added to the tree.
+ */
+export function debianBtrfsDisk(name = 'debian-btrfs-v1'): DebianBtrfsDisk {
+  const uuids = { btrfs: 'b7f3c2d1-4e5a-4b6c-8d9e-0f1a2b3c4d5e', swapPartition: 'C0FFEE00-1234-4ABC-9DEF-00112233AABB' };
+  const hostname = 'ggtest-btrfs';
+  const dir = fixtureDir(name, (d) => {
+    const tree = layoutTree(d, hostname, [
+      `UUID=${uuids.btrfs} /     btrfs subvol=@,compress=zstd     0 0`,
+      `UUID=${uuids.btrfs} /home btrfs subvol=@home,compress=zstd 0 0`,
+      `PARTUUID=${uuids.swapPartition.toLowerCase()} none swap sw 0 0`,
+    ]);
+    const add = (file: string, line: string) => writeFileSync(join(tree, file), `${readFileSync(join(tree, file), 'utf8')}${line}\n`);
+    add('etc/passwd', 'alice:x:1000:1000:Alice Example,,,:/home/alice:/bin/bash');
+    add('etc/shadow', 'alice:$y$j9T$abcdefghijklmnopqrstu.$0123456789abcdefghijklmnopqrstuvwxyzABCDE:19800:0:99999:7:::');
+    add('etc/group', 'alice:x:1000:');
+    add('etc/gshadow', 'alice:!::');
+    const raw = join(d, 'disk.raw');
+    run('truncate', ['-s', '800M', raw]);
+    run('sgdisk', ['--clear', '-n', '1:2048:+720M', '-t', '1:8300', '-c', '1:rootfs', '-n', '2:0:0', '-t', '2:8200', '-c', '2:swap', '-u', `2:${uuids.swapPartition}`, raw]);
+    const [f1, l1] = partFirstLast(raw, 1);
+    const [f2, l2] = partFirstLast(raw, 2);
+    const img = join(d, 'root.btrfs');
+    run('truncate', ['-s', String((l1 - f1 + 1) * 512), img]);
+    run('mkfs.btrfs', ['-q', '-f', '-L', 'rootfs', '-U', uuids.btrfs, img]);
+    withLoopMount(img, '', (mnt) => {
+      run('btrfs', ['-q', 'subvolume', 'create', join(mnt, '@')]);
+      run('btrfs', ['-q', 'subvolume', 'create', join(mnt, '@home')]);
+    });
+    withLoopMount(img, 'subvol=@,compress-force=zstd', (mnt) => run('cp', ['-a', `${tree}/.`, mnt]));
+    withLoopMount(img, 'subvol=@home,compress-force=zstd', (mnt) => {
+      mkdirSync(join(mnt, 'alice'));
+      writeFileSync(join(mnt, 'alice/notes.txt'), 'guestguard btrfs @home\n'.repeat(200));
+      run('chown', ['-R', '1000:1000', join(mnt, 'alice')]);
+    });
+    ddInto(raw, img, f1 * 512);
+    rmSync(img);
+    const swap = join(d, 'swap.img');
+    swapImage(swap, (l2 - f2 + 1) * 512, 'swap', '1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9');
+    ddInto(raw, swap, f2 * 512);
+    rmSync(swap);
+    rmSync(tree, { recursive: true, force: true });
+  });
+  return { dir, raw: join(dir, 'disk.raw'), hostname, uuids };
 }

@@ -156,7 +156,7 @@ export function makeSourceTree(dir: string, opts: { size: TreeSize }): SourceTre
     const base = `tree/d${String(d).padStart(2, '0')}`;
     mkdir(`${base}/sub`);
     for (let f = 0; f < perDir; f++) {
-      const sz = (d * 131 + f * 977) % 20000;
+      const sz = (d * 131 + f * 977) % (full ? 4000 : 20000);
       write(`${f % 3 === 0 ? `${base}/sub` : base}/file-${f}.dat`, rnd(sz));
     }
   }

@@ -5,6 +5,7 @@ export const SUPERBLOCK_OFFSET = 1024;
 export const SUPERBLOCK_SIZE = 1024;
 
 export const COMPAT_HAS_JOURNAL = 0x4;
+export const COMPAT_DIR_INDEX = 0x20;
 
 export const INCOMPAT_COMPRESSION = 0x1;
 export const INCOMPAT_FILETYPE = 0x2;

@@ -291,7 +291,8 @@ export class Ext4Driver implements FileSystemDriver, BlockReader {
     }
     const casefold = (inode.flags & C.INODE_FLAG_CASEFOLD) !== 0;
     let listing = this.listings.get(inode.ino);
-    const indexed = (inode.flags & C.INODE_FLAG_INDEX) !== 0 && !(inode.flags & C.INODE_FLAG_INLINE_DATA);
+    // Like the kernel, only trust the index when the filesystem has dir_index enabled.
+    const indexed = (inode.flags & C.INODE_FLAG_INDEX) !== 0 && (this.sb.compat & C.COMPAT_DIR_INDEX) !== 0 && !(inode.flags & C.INODE_FLAG_INLINE_DATA);
     if (!listing && indexed && !casefold && !name.includes('\uFFFD')) {
       try {
         const ino = await dxLookup(this.dxDirectory(inode), new TextEncoder().encode(name));
@@ -389,12 +390,26 @@ export class Ext4Driver implements FileSystemDriver, BlockReader {
     if (j.type !== 'file') throw corrupt(`journal inode ${jino} is not a regular file`, `inode ${jino}`, j.offset);
     const blocks = Math.ceil(j.size / this.blockSize);
     if (blocks < 2 || blocks > this.blocksCount) throw corrupt(`journal size ${j.size} is invalid`, `inode ${jino}`, j.offset + 4);
-    const journalRuns = await this.mapRange(j, 0, blocks);
+    // Map the log lazily, a chunk at a time: replay usually touches a small part of it.
+    const CHUNK = 4096;
+    const chunks = new Map<number, Run[]>();
+    const map = async (lblk: number): Promise<number> => {
+      if (lblk >= blocks) throw corrupt(`journal block ${lblk} is beyond the ${blocks}-block journal`, `inode ${jino} (journal)`);
+      const c = Math.floor(lblk / CHUNK);
+      let runs = chunks.get(c);
+      if (!runs) {
+        runs = await this.mapRange(j, c * CHUNK, Math.min(CHUNK, blocks - c * CHUNK));
+        chunks.set(c, runs);
+      }
+      const r = runs.find((x) => lblk >= x.lblk && lblk < x.lblk + x.len);
+      if (!r || r.pblk === undefined) throw corrupt(`journal block ${lblk} is a hole`, `inode ${jino} (journal)`);
+      return r.pblk + (lblk - r.lblk);
+    };
     return replayJournal({
       blockSize: this.blockSize,
       blocksCount: this.blocksCount,
-      journalRuns,
       journalBlocks: blocks,
+      map,
       read: (offset, length) => this.devRead(offset, length, `inode ${jino} (journal)`),
     });
   }

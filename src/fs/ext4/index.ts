@@ -1,6 +1,6 @@
 import type { BlockDevice } from '../../disk/block-device.js';
 import { CachedDevice } from '../../disk/cached-device.js';
-import type { FileSystemDriver, FsOpenOptions } from '../types.js';
+import type { FsOpenOptions } from '../types.js';
 import * as C from './constants.js';
 import { Ext4Driver } from './driver.js';
 import { corrupt, fsError } from './errors.js';
@@ -32,7 +32,7 @@ export async function probeExt4(dev: BlockDevice): Promise<boolean> {
  * Opens an ext2/ext3/ext4 filesystem read-only. A journal that needs recovery is replayed in
  * memory (reported in `warnings`); the device is only ever read.
  */
-export async function openExt4(dev: BlockDevice, opts: Ext4OpenOptions = {}): Promise<Ext4Driver & FileSystemDriver> {
+export async function openExt4(dev: BlockDevice, opts: Ext4OpenOptions = {}): Promise<Ext4Driver> {
   if (dev.size < C.SUPERBLOCK_OFFSET + C.SUPERBLOCK_SIZE) {
     throw fsError('UNSUPPORTED_FILESYSTEM', `${dev.name} is too small (${dev.size} bytes) to hold ext2/3/4`);
   }
@@ -52,7 +52,8 @@ export async function openExt4(dev: BlockDevice, opts: Ext4OpenOptions = {}): Pr
       const result = await new Ext4Driver(cached, sb, []).replay();
       warnings.push(...result.warnings);
       warnings.push(
-        `filesystem was not cleanly unmounted (needs_recovery): replayed ${result.transactions} journal transaction(s), ${result.blocks.size} block(s), in memory`,
+        `filesystem was not cleanly unmounted (needs_recovery): replayed ${result.transactions} journal transaction(s) in memory ` +
+          `(${result.blocks.size} block(s), ${result.revoked} revoked copy(ies) skipped)`,
       );
       if (result.blocks.size > 0) {
         cached = new CachedDevice(new JournalOverlayDevice(dev, sb.blockSize, result.blocks), CACHE_BLOCK, cacheBytes);
@@ -78,6 +79,5 @@ function superblockWarnings(sb: Superblock, dev: BlockDevice): string[] {
   if (!(sb.state & C.STATE_VALID) && !(sb.compat & C.COMPAT_HAS_JOURNAL)) w.push('filesystem was not cleanly unmounted');
   const bytes = sb.blocksCount * sb.blockSize;
   if (bytes > dev.size) w.push(`filesystem claims ${bytes} bytes but the device has ${dev.size}: image truncated?`);
-  if (sb.incompat & C.INCOMPAT_ENCRYPT) w.push('filesystem uses encryption; encrypted files and directories cannot be read');
   return w;
 }

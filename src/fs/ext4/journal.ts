@@ -1,6 +1,5 @@
 import { crc32c } from './crc32c.js';
 import { corrupt, view } from './errors.js';
-import type { Run } from './mapping.js';
 
 /**
  * In-memory jbd2 recovery. The scan follows the log from s_start, collects complete
@@ -32,9 +31,10 @@ const FLAG_LAST_TAG = 8;
 export interface JournalSource {
   blockSize: number;
   blocksCount: number;
-  /** Physical runs of the journal inode covering its first `count` blocks. */
-  journalRuns: Run[];
+  /** Length of the journal inode in blocks. */
   journalBlocks: number;
+  /** Physical block of journal block `lblk` (a hole is corruption). */
+  map(lblk: number): Promise<number>;
   read(offset: number, length: number): Promise<Uint8Array>;
 }
 
@@ -49,6 +49,10 @@ export interface ReplayedBlock {
 export interface ReplayResult {
   blocks: Map<number, ReplayedBlock>;
   transactions: number;
+  /** Journal copies skipped because a later transaction revoked them. */
+  revoked: number;
+  /** Log blocks of complete transactions, counted from s_start (the log may wrap). */
+  logBlocks: number;
   warnings: string[];
 }
 
@@ -71,24 +75,8 @@ const tidGeq = (x: number, y: number) => ((x - y) | 0) >= 0;
 export async function replayJournal(src: JournalSource): Promise<ReplayResult> {
   const bs = src.blockSize;
   const warnings: string[] = [];
-  const physical = (lblk: number): number => {
-    // Binary search the journal's runs: the log is normally one or a few extents.
-    let lo = 0;
-    let hi = src.journalRuns.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const r = src.journalRuns[mid]!;
-      if (lblk < r.lblk) hi = mid - 1;
-      else if (lblk >= r.lblk + r.len) lo = mid + 1;
-      else {
-        if (r.pblk === undefined) throw corrupt(`journal block ${lblk} is a hole`, 'jbd2 journal');
-        return r.pblk + (lblk - r.lblk);
-      }
-    }
-    throw corrupt(`journal block ${lblk} is beyond the journal`, 'jbd2 journal');
-  };
   const readLog = async (lblk: number) => {
-    const p = physical(lblk);
+    const p = await src.map(lblk);
     return { bytes: await src.read(p * bs, bs), offset: p * bs };
   };
 
@@ -110,9 +98,9 @@ export async function replayJournal(src: JournalSource): Promise<ReplayResult> {
   }
   if (incompat & ~KNOWN_INCOMPAT) {
     warnings.push(`journal uses unknown features 0x${(incompat & ~KNOWN_INCOMPAT).toString(16)}; not replayed`);
-    return { blocks: new Map(), transactions: 0, warnings };
+    return { blocks: new Map(), transactions: 0, revoked: 0, logBlocks: 0, warnings };
   }
-  if (start === 0) return { blocks: new Map(), transactions: 0, warnings };
+  if (start === 0) return { blocks: new Map(), transactions: 0, revoked: 0, logBlocks: 0, warnings };
 
   const csumV3 = (incompat & INCOMPAT_CSUM_V3) !== 0;
   const csumV2 = (incompat & INCOMPAT_CSUM_V2) !== 0;
@@ -135,13 +123,13 @@ export async function replayJournal(src: JournalSource): Promise<ReplayResult> {
     sbCopy.fill(0, 0xfc, 0x100);
     if (crc32c(0xffffffff, sbCopy) !== stored) {
       warnings.push('jbd2 superblock checksum mismatch; journal not replayed');
-      return { blocks: new Map(), transactions: 0, warnings };
+      return { blocks: new Map(), transactions: 0, revoked: 0, logBlocks: 0, warnings };
     }
     seed = crc32c(0xffffffff, sbv.slice(48, 16));
   }
   const tagBytes = csumV3 ? 16 : (is64 ? 12 : 8) + (csumV2 ? 2 : 0);
   const tailBytes = csum ? 4 : 0;
-  const wrap = (b: number) => (b >= last ? b - (last - first) : b);
+  const wrap = (b: number) => (b >= last ? first + ((b - first) % (last - first)) : b);
   const blockCsumOk = (bytes: Uint8Array, at: number) => {
     const stored = view(bytes, 'jbd2 block', 0).u32be(at);
     const copy = bytes.slice();
@@ -154,6 +142,8 @@ export async function replayJournal(src: JournalSource): Promise<ReplayResult> {
   let cur: Txn = { seq, tags: [], revoked: [] };
   let pos = start;
   let steps = 0;
+  let used = 0;
+  let logBlocks = 0;
   for (;;) {
     if (++steps > 2 * maxLen) throw corrupt('journal log does not terminate', 'jbd2 journal');
     const { bytes, offset } = await readLog(pos);
@@ -188,6 +178,7 @@ export async function replayJournal(src: JournalSource): Promise<ReplayResult> {
         if (flags & FLAG_LAST_TAG) break;
       }
       pos = wrap(pos + 1 + n);
+      used += 1 + n;
     } else if (type === BT_COMMIT) {
       if (csum && !blockCsumOk(bytes, 16)) {
         warnings.push(`journal commit block ${pos} (transaction ${seq}) has a bad checksum; transaction not replayed`);
@@ -197,6 +188,7 @@ export async function replayJournal(src: JournalSource): Promise<ReplayResult> {
       seq = (seq + 1) >>> 0;
       cur = { seq, tags: [], revoked: [] };
       pos = wrap(pos + 1);
+      logBlocks = ++used;
     } else if (type === BT_REVOKE) {
       if (csum && !blockCsumOk(bytes, bs - 4)) {
         warnings.push(`journal revoke block ${pos} has a bad checksum; log ends there`);
@@ -207,6 +199,7 @@ export async function replayJournal(src: JournalSource): Promise<ReplayResult> {
       const rec = is64 ? 8 : 4;
       for (let p = 16; p + rec <= count; p += rec) cur.revoked.push(is64 ? hv.u32be(p) * 2 ** 32 + hv.u32be(p + 4) : hv.u32be(p));
       pos = wrap(pos + 1);
+      used++;
     } else {
       break;
     }
@@ -222,15 +215,19 @@ export async function replayJournal(src: JournalSource): Promise<ReplayResult> {
   }
 
   const blocks = new Map<number, ReplayedBlock>();
+  let revoked = 0;
   for (const t of txns) {
     for (const tag of t.tags) {
       const r = revokedUntil.get(tag.fsBlock);
-      if (r !== undefined && tidGeq(r, t.seq)) continue;
+      if (r !== undefined && tidGeq(r, t.seq)) {
+        revoked++;
+        continue;
+      }
       if (tag.fsBlock >= src.blocksCount) {
         warnings.push(`journal transaction ${t.seq} names block ${tag.fsBlock}, beyond the filesystem; skipped`);
         continue;
       }
-      const pblk = physical(tag.logBlock);
+      const pblk = await src.map(tag.logBlock);
       if (csum) {
         const data = await src.read(pblk * bs, bs);
         const seqBytes = new Uint8Array(4);
@@ -244,7 +241,7 @@ export async function replayJournal(src: JournalSource): Promise<ReplayResult> {
       blocks.set(tag.fsBlock, { pblk, escaped: (tag.flags & FLAG_ESCAPE) !== 0 });
     }
   }
-  return { blocks, transactions: txns.length, warnings };
+  return { blocks, transactions: txns.length, revoked, logBlocks, warnings };
 }
 
 export const JBD2_MAGIC_BYTES = new Uint8Array([0xc0, 0x3b, 0x39, 0x98]);

@@ -1,0 +1,43 @@
+/** Redis connections and the BullMQ queue layout shared by the server and the workers. */
+import { Redis, type RedisOptions } from 'ioredis';
+import { JobError } from '../errors.js';
+
+/** One BullMQ queue carries every job id; priority and routing are handled per job. */
+export const QUEUE_NAME = 'jobs';
+
+export type RedisTarget = string | RedisOptions;
+
+/** A new ioredis connection (BullMQ needs maxRetriesPerRequest: null on its connections). */
+export function connectRedis(target: RedisTarget, name: string): Redis {
+  const common: RedisOptions = { maxRetriesPerRequest: null, connectionName: name, lazyConnect: false };
+  if (typeof target === 'string') {
+    if (!/^rediss?:\/\//.test(target)) throw new JobError('VALIDATION_ERROR', `Redis URL must start with redis:// or rediss://: ${target}`);
+    return new Redis(target, common);
+  }
+  return new Redis({ ...target, ...common });
+}
+
+/** Waits for the connection (or fails with UNAVAILABLE after timeoutMs). */
+export async function waitReady(redis: Redis, timeoutMs = 10_000): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => {
+      cleanup();
+      reject(new JobError('UNAVAILABLE', `Redis not reachable within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = () => {
+      cleanup();
+      resolve();
+    };
+    const cleanup = () => {
+      clearTimeout(t);
+      redis.off('ready', onReady);
+    };
+    redis.on('ready', onReady);
+  });
+}
+
+/** Our priority 1..10 (10 most urgent) to BullMQ's (1 is served first). */
+export function bullPriority(priority: number): number {
+  return 11 - Math.min(10, Math.max(1, Math.round(priority)));
+}

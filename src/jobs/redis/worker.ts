@@ -1,0 +1,253 @@
+/**
+ * A worker that takes jobs from Redis (BullMQ) and runs them through the executor.
+ *
+ * BullMQ gives at-least-once delivery: a worker that dies mid-job (even SIGKILL) stops renewing
+ * the job's lock, another worker's stalled check puts the job back, and someone runs it again.
+ * The job hash's FINALIZE script then keeps exactly one final result per job.
+ * Routing: a job this worker must not take (pool, pinned worker, capabilities, version, disk
+ * size) is put back as delayed for a short while so another worker can pick it up.
+ */
+import { hostname } from 'node:os';
+import { DelayedError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { JobError } from '../errors.js';
+import { JobExecutor } from '../exec/executor.js';
+import { createJobMetrics, type JobMetrics } from '../exec/metrics.js';
+import { retryDelayMs, routingMismatch, type WorkerProfile } from '../exec/routing.js';
+import { defaultHandlerRegistry, type HandlerRegistry } from '../handlers/registry.js';
+import type { JobResult, WorkerInfo } from '../protocol/schema.js';
+import { progressInit, syntheticResult } from '../record.js';
+import { ulid } from '../ulid.js';
+import { VERSION } from '../../version.js';
+import { connectRedis, QUEUE_NAME, waitReady, type RedisTarget } from './connection.js';
+import { RedisJobStore } from './store.js';
+
+export interface RedisWorkerOptions {
+  redis: RedisTarget;
+  /** Key prefix shared with the server; default "guestguard". */
+  prefix?: string;
+  /** Jobs run at once by this worker; default 1. */
+  concurrency?: number;
+  /** Pool name; default "default". */
+  pool?: string;
+  workerId?: string;
+  registry?: HandlerRegistry;
+  metrics?: JobMetrics;
+  capabilities?: string[];
+  features?: string[];
+  maxDiskSizeGb?: number | null;
+  /** Retry backoff (first delay, cap), ms. */
+  retry?: { baseMs?: number; maxMs?: number };
+  /** BullMQ lock: a worker silent this long is considered dead and its jobs re-run. Default 30 s. */
+  lockDurationMs?: number;
+  /** How often stalled jobs are looked for; default lockDuration / 2. */
+  stalledIntervalMs?: number;
+  /** How often a job may be recovered from a dead worker before it fails; default 5. */
+  maxStalledCount?: number;
+  /** Delay before a job this worker cannot take is offered again; default 500 ms. */
+  deferMs?: number;
+  heartbeatMs?: number;
+  graceMs?: number;
+  logger?: Logger;
+}
+
+interface Running {
+  abort: AbortController;
+}
+
+export class RedisWorker {
+  readonly workerId: string;
+  readonly metrics: JobMetrics;
+  readonly profile: WorkerProfile;
+  private readonly store: RedisJobStore;
+  private readonly sub: Redis;
+  private readonly executor: JobExecutor;
+  private readonly registry: HandlerRegistry;
+  private worker: Worker | undefined;
+  private readonly running = new Map<string, Running>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly registeredAt = new Date().toISOString();
+  private readonly retry: { baseMs: number; maxMs: number };
+  private closing = false;
+  private abandoned = false;
+  private readonly removeActive: () => void;
+
+  constructor(private readonly opts: RedisWorkerOptions) {
+    this.workerId = opts.workerId ?? `${hostname()}-${process.pid}-${ulid().slice(-6).toLowerCase()}`;
+    this.metrics = opts.metrics ?? createJobMetrics();
+    this.registry = opts.registry ?? defaultHandlerRegistry();
+    this.retry = { baseMs: opts.retry?.baseMs ?? 1000, maxMs: opts.retry?.maxMs ?? 60_000 };
+    const conn = connectRedis(opts.redis, `guestguard-worker:${this.workerId}`);
+    conn.on('error', (err) => opts.logger?.warn({ err }, 'redis connection error'));
+    this.store = new RedisJobStore(conn, { prefix: opts.prefix });
+    this.sub = conn.duplicate();
+    this.sub.on('error', (err) => opts.logger?.warn({ err }, 'redis subscriber error'));
+    this.profile = {
+      worker_id: this.workerId,
+      pool: opts.pool ?? 'default',
+      version: VERSION,
+      capabilities: [...new Set([...this.registry.capabilities(), ...(opts.capabilities ?? [])])],
+      features: [...new Set([...this.registry.features(), ...(opts.features ?? [])])],
+      max_disk_size_gb: opts.maxDiskSizeGb ?? null,
+    };
+    this.executor = new JobExecutor({
+      workerId: this.workerId,
+      registry: this.registry,
+      metrics: this.metrics,
+      cache: this.store.resultCache(),
+      graceMs: opts.graceMs,
+    });
+    this.removeActive = this.metrics.addActiveJobsSource(() => this.running.size);
+  }
+
+  get concurrency(): number {
+    return this.opts.concurrency ?? 1;
+  }
+
+  get activeJobs(): number {
+    return this.running.size;
+  }
+
+  async start(): Promise<this> {
+    await waitReady(this.store.redis);
+    // Cancels arrive on a channel: whoever runs the job kills its sandbox.
+    await this.sub.subscribe(this.store.cancelChannel);
+    this.sub.on('message', (_ch: string, jobId: string) => this.running.get(jobId)?.abort.abort(new JobError('CANCELLED', 'job cancelled')));
+    const lock = this.opts.lockDurationMs ?? 30_000;
+    this.worker = new Worker(QUEUE_NAME, (job, token) => this.process(job, token), {
+      connection: this.store.redis.duplicate(),
+      prefix: this.store.prefix,
+      concurrency: this.concurrency,
+      lockDuration: lock,
+      stalledInterval: this.opts.stalledIntervalMs ?? Math.max(500, Math.floor(lock / 2)),
+      maxStalledCount: this.opts.maxStalledCount ?? 5,
+      removeOnComplete: { count: 1000 },
+      removeOnFail: { count: 1000 },
+      name: this.workerId,
+      settings: {
+        // The processor computes the delay (and records it); BullMQ only applies it.
+        backoffStrategy: (_attempts: number, _type?: string, err?: Error) => (err as Error & { retryDelayMs?: number })?.retryDelayMs ?? this.retry.baseMs,
+      },
+    });
+    this.worker.on('error', (err) => this.opts.logger?.warn({ err }, 'bullmq worker error'));
+    // A job that stalled too often is failed by BullMQ: give it its one final result.
+    this.worker.on('failed', (job, err) => {
+      if (job && /stalled/i.test(err.message)) void this.failLost(job.data.job_id as string, err.message);
+    });
+    await this.sendHeartbeat();
+    this.heartbeat = setInterval(() => void this.sendHeartbeat().catch(() => {}), this.opts.heartbeatMs ?? 5000);
+    this.heartbeat.unref();
+    this.opts.logger?.info({ worker_id: this.workerId, pool: this.profile.pool, concurrency: this.concurrency }, 'worker started');
+    return this;
+  }
+
+  info(): WorkerInfo {
+    const now = new Date().toISOString();
+    return {
+      worker_id: this.workerId,
+      version: VERSION,
+      hostname: hostname(),
+      pid: process.pid,
+      pool: this.profile.pool,
+      transport: 'redis',
+      registered_at: this.registeredAt,
+      last_heartbeat: now,
+      capabilities: { operations: this.registry.operations(), payload_types: this.registry.payloadTypes(), features: [...this.profile.features] },
+      resources: { max_concurrent_jobs: this.concurrency, max_disk_size_gb: this.profile.max_disk_size_gb },
+      status: { state: this.closing ? 'draining' : this.running.size >= this.concurrency ? 'busy' : 'ready', current_jobs: this.running.size },
+    };
+  }
+
+  private async sendHeartbeat(): Promise<void> {
+    await this.store.heartbeat(this.info());
+  }
+
+  private async process(bjob: Job, token?: string): Promise<string> {
+    const jobId = String(bjob.data?.job_id ?? bjob.id);
+    const rec = await this.store.get(jobId);
+    if (!rec) return 'missing'; // expired or deleted: nothing to do
+    if (['completed', 'failed', 'timeout', 'cancelled'].includes(rec.state)) return `already ${rec.state}`;
+    const why = routingMismatch(rec.document, this.profile);
+    if (why !== undefined) {
+      // Not for us: offer it again shortly (to any worker). Spread the delay to avoid lockstep.
+      const defer = this.opts.deferMs ?? 500;
+      await bjob.moveToDelayed(Date.now() + defer + Math.floor(Math.random() * defer), token);
+      throw new DelayedError(`deferred by ${this.workerId}: ${why}`);
+    }
+    const attempt = rec.document.execution.attempt + bjob.attemptsMade;
+    const started = await this.store.start(jobId, this.workerId, attempt);
+    if (!started.ok) return `not started: ${started.status}`;
+    if (started.from === 'queued') await this.store.publishStatus(jobId, 'assigned', attempt);
+    await this.store.publishStatus(jobId, 'running', attempt);
+
+    const abort = new AbortController();
+    this.running.set(jobId, { abort });
+    try {
+      const outcome = await this.executor.run({
+        job: rec.document,
+        attempt,
+        signal: abort.signal,
+        onProgress: (u) => void this.store.appendEvent(jobId, progressInit(u)).catch(() => {}),
+      });
+      // Forced shutdown killed the work: leave the job to BullMQ's stalled check (re-run elsewhere).
+      if (this.abandoned) return 'abandoned';
+      const lastBullAttempt = bjob.attemptsMade + 1 >= (bjob.opts.attempts ?? 1);
+      if (outcome.retry && !lastBullAttempt && !this.closing) {
+        const delay = retryDelayMs(attempt, this.retry.baseMs, this.retry.maxMs);
+        if (await this.store.requeue(jobId, this.workerId, attempt + 1, Date.now() + delay, outcome.result.error as never)) {
+          this.metrics.jobsTotal.inc({ operation: rec.operation, status: 'retried' });
+          await this.store.appendEvent(jobId, progressInit({
+            phase: 'retry',
+            message: `attempt ${attempt} failed (${outcome.result.error?.code}); retry ${attempt + 1}/${rec.document.execution.max_attempts} in ${delay} ms`,
+            details: { attempt, delay_ms: delay },
+          }));
+          await this.store.publishStatus(jobId, 'queued', attempt + 1, outcome.result.error as never);
+          const err = new Error(outcome.result.error?.message ?? 'retry') as Error & { retryDelayMs?: number };
+          err.retryDelayMs = delay;
+          throw err;
+        }
+        return 'not requeued (job changed meanwhile)';
+      }
+      await this.finish(jobId, rec.operation, outcome.result);
+      return outcome.result.status;
+    } finally {
+      this.running.delete(jobId);
+    }
+  }
+
+  private async finish(jobId: string, operation: string, result: JobResult): Promise<void> {
+    if (await this.store.finalize(jobId, result)) {
+      this.metrics.jobsTotal.inc({ operation, status: result.status });
+      this.metrics.jobDuration.observe({ operation, status: result.status }, result.execution_summary.duration_seconds);
+      await this.store.publishStatus(jobId, result.status, result.execution_summary.attempt, result.error as never);
+      await this.store.publish({ type: 'result', job_id: jobId, result });
+    }
+  }
+
+  private async failLost(jobId: string, reason: string): Promise<void> {
+    const rec = await this.store.get(jobId);
+    if (!rec) return;
+    const res = syntheticResult(rec, 'failed', new JobError('HANDLER_CRASHED', `job lost its worker too many times: ${reason}`, { phase: 'execution' }), Date.now());
+    await this.finish(jobId, rec.operation, res).catch(() => {});
+  }
+
+  /**
+   * Stops taking jobs. Graceful (default): running jobs finish first. Forced: running jobs are
+   * killed and left to BullMQ's stalled check, so another worker re-runs them.
+   */
+  async close(opts: { force?: boolean } = {}): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    clearInterval(this.heartbeat);
+    if (opts.force) {
+      this.abandoned = true;
+      for (const r of this.running.values()) r.abort.abort(new JobError('CANCELLED', 'worker shutting down'));
+    }
+    await this.worker?.close(opts.force);
+    this.removeActive();
+    await this.store.removeWorker(this.workerId).catch(() => {});
+    this.sub.disconnect();
+    this.store.redis.disconnect();
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * Runs one handler call in a fresh worker thread or child process and guarantees it is gone
+ * when the returned promise settles: on success, failure, timeout or cancel the thread is
+ * terminated / the process SIGKILLed, and the promise waits for its exit.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { JobError, toJobErrorInfo, type SerializedError } from '../errors.js';
+import { siblingModule } from '../handlers/registry.js';
+import type { HandlerOutput, HandlerSpec, ProgressUpdate } from '../handlers/types.js';
+import type { SandboxInput, SandboxMessage, SandboxUsage } from './protocol.js';
+import { needsTsLoader, tsLoaderExecArgv } from './ts-loader.js';
+
+export type SandboxInfo = { kind: 'thread'; threadId: number } | { kind: 'process'; pid: number };
+
+export interface RunHandlerOptions {
+  /** Hard limit; on expiry the work is killed and the promise rejects with TIMEOUT. */
+  timeoutMs?: number;
+  /** Abort to cancel: the work is killed and the promise rejects with CANCELLED. */
+  signal?: AbortSignal;
+  /** Time the handler gets to react to its AbortSignal before being killed (default 50 ms). */
+  graceMs?: number;
+  onProgress?(update: ProgressUpdate): void;
+  onMetrics?(m: { disk_read_bytes?: number }): void;
+  onSpawn?(info: SandboxInfo): void;
+}
+
+export interface HandlerRunResult {
+  output: HandlerOutput;
+  usage: SandboxUsage;
+}
+
+interface Box {
+  info: SandboxInfo;
+  abort(reason: string): void;
+  kill(): void;
+}
+
+const live = new Set<SandboxInfo>();
+
+/** Sandboxes currently alive in this process (for health checks and tests). */
+export function liveSandboxes(): SandboxInfo[] {
+  return [...live];
+}
+
+export function runHandler(spec: HandlerSpec, input: SandboxInput, opts: RunHandlerOptions = {}): Promise<HandlerRunResult> {
+  return new Promise<HandlerRunResult>((resolve, reject) => {
+    let outcome: { ok: true; value: HandlerRunResult } | { ok: false; error: Error } | undefined;
+    let exited = false;
+    let timer: NodeJS.Timeout | undefined;
+    let graceTimer: NodeJS.Timeout | undefined;
+
+    const settle = () => {
+      if (!exited || !outcome) return;
+      clearTimeout(timer);
+      clearTimeout(graceTimer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (outcome.ok) resolve(outcome.value);
+      else reject(outcome.error);
+    };
+    const decide = (o: NonNullable<typeof outcome>, killNow: boolean) => {
+      if (outcome) return;
+      outcome = o;
+      if (killNow) box.kill();
+      settle();
+    };
+    const stop = (err: JobError) => {
+      if (outcome) return;
+      outcome = { ok: false, error: err };
+      box.abort(err.message);
+      const grace = opts.graceMs ?? 50;
+      if (grace <= 0) box.kill();
+      else graceTimer = setTimeout(() => box.kill(), grace);
+      settle();
+    };
+    const onMessage = (m: SandboxMessage) => {
+      if (outcome) return;
+      switch (m.t) {
+        case 'progress':
+          opts.onProgress?.(m.update);
+          break;
+        case 'metrics':
+          opts.onMetrics?.(m.metrics);
+          break;
+        case 'done':
+          decide({ ok: true, value: { output: m.output, usage: m.usage } }, true);
+          break;
+        case 'error':
+          decide({ ok: false, error: errorFrom(m.error) }, true);
+          break;
+      }
+    };
+    const onExit = (detail: string) => {
+      exited = true;
+      live.delete(box.info);
+      if (!outcome) {
+        outcome = {
+          ok: false,
+          error: new JobError('HANDLER_CRASHED', `${spec.operation} handler exited before finishing (${detail})`, {
+            details: { exit: detail },
+          }),
+        };
+      }
+      settle();
+    };
+    const onAbort = () => {
+      // The abort reason may already be the job error to report (e.g. TIMEOUT from the executor).
+      const reason: unknown = opts.signal?.reason;
+      if (reason instanceof JobError) return stop(reason);
+      stop(new JobError('CANCELLED', reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'job cancelled', { phase: 'execution' }));
+    };
+
+    const box: Box = spec.isolation === 'process' ? spawnProcess(spec, input, onMessage, onExit) : spawnThread(spec, input, onMessage, onExit);
+    live.add(box.info);
+    opts.onSpawn?.(box.info);
+
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.timeoutMs !== undefined && !outcome) {
+      const limit = Math.max(0, opts.timeoutMs);
+      timer = setTimeout(
+        () => stop(new JobError('TIMEOUT', `job exceeded its time limit of ${limit / 1000} s`, { phase: 'execution', details: { timeout_ms: limit } })),
+        limit,
+      );
+    }
+  });
+}
+
+function errorFrom(e: SerializedError): JobError {
+  const info = toJobErrorInfo(e);
+  const err = JobError.fromInfo(info);
+  if (e.stack) err.stack = e.stack;
+  return err;
+}
+
+function spawnThread(spec: HandlerSpec, input: SandboxInput, onMessage: (m: SandboxMessage) => void, onExit: (d: string) => void): Box {
+  const entry = siblingModule(import.meta.url, 'thread-entry');
+  const worker = new Worker(new URL(entry), {
+    workerData: input,
+    execArgv: needsTsLoader(entry, spec.module) ? tsLoaderExecArgv() : [],
+    stdout: true,
+    stderr: true,
+    resourceLimits: spec.maxMemoryMb ? { maxOldGenerationSizeMb: spec.maxMemoryMb } : undefined,
+  });
+  // Handler chatter goes to our stderr: stdout belongs to the CLI's own output.
+  worker.stdout.pipe(process.stderr, { end: false });
+  worker.stderr.pipe(process.stderr, { end: false });
+  const info: SandboxInfo = { kind: 'thread', threadId: worker.threadId };
+  let killed = false;
+  worker.on('message', onMessage);
+  worker.on('error', (err) => onMessage({ t: 'error', error: { name: err.name, message: err.message, code: (err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'HANDLER_CRASHED' : undefined, stack: err.stack }, usage: { cpu_seconds: 0, peak_memory_mb: spec.maxMemoryMb ?? 0 } }));
+  worker.on('exit', (code) => onExit(killed ? 'terminated' : `thread exit code ${code}`));
+  return {
+    info,
+    abort: (reason) => {
+      try {
+        worker.postMessage({ t: 'abort', reason });
+      } catch {
+        // already gone
+      }
+    },
+    kill: () => {
+      if (killed) return;
+      killed = true;
+      void worker.terminate();
+    },
+  };
+}
+
+function spawnProcess(spec: HandlerSpec, input: SandboxInput, onMessage: (m: SandboxMessage) => void, onExit: (d: string) => void): Box {
+  const entry = siblingModule(import.meta.url, 'process-entry');
+  const child: ChildProcess = spawn(process.execPath, [...(needsTsLoader(entry, spec.module) ? tsLoaderExecArgv() : []), fileURLToPath(entry)], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    serialization: 'advanced',
+  });
+  child.stdout?.pipe(process.stderr, { end: false });
+  child.stderr?.pipe(process.stderr, { end: false });
+  const info: SandboxInfo = { kind: 'process', pid: child.pid ?? -1 };
+  let spawnError: Error | undefined;
+  child.on('message', onMessage);
+  child.on('error', (err) => {
+    spawnError = err;
+  });
+  // 'close' (not 'exit'): the process is reaped and its pipes are drained.
+  child.on('close', (code, signal) => onExit(spawnError ? `spawn failed: ${spawnError.message}` : signal ? `killed by ${signal}` : `exit code ${code}`));
+  child.send({ t: 'run', input }, (err) => {
+    if (err) spawnError = err;
+  });
+  return {
+    info,
+    abort: (reason) => {
+      if (child.connected) child.send({ t: 'abort', reason }, () => {});
+    },
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * The host-side launch chain and the in-sandbox supervisor for warm sandboxes.
+ *
+ *   sh (joins the sandbox cgroups, then exec) → setpriv (unprivileged host uid, parent-death
+ *   signal) → prlimit (rlimits) → bwrap (namespaces, mounts, seccomp) → command
+ *
+ * Each step exec()s the next, so the pid we spawned is the bwrap pid, already in its cgroups
+ * before any sandboxed process exists.
+ */
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { SandboxError } from '../errors.js';
+
+export interface Rlimits {
+  core?: number;
+  cpuSeconds?: number;
+  dataBytes?: number;
+  nproc?: number;
+  nofile?: number;
+  fsizeBytes?: number;
+}
+
+export interface LaunchPlan {
+  bwrap: string;
+  bwrapArgs: readonly string[];
+  cgroupProcs: readonly string[];
+  rlimits: Rlimits;
+  /** Switch to this host uid/gid before bwrap (requires root). */
+  hostIds?: { uid: number; gid: number };
+  /** Descriptors above 2 to keep open (bwrap's seccomp and status fds, the supervisor's). */
+  keepFds: readonly number[];
+  /** Paths of the helpers; a missing one drops that step (doctor reports it). */
+  tools: { bash?: string; sh?: string; setpriv?: string; prlimit?: string };
+}
+
+/** Finds an executable on PATH (plus the sbin folders), or undefined. */
+export function findExecutable(name: string): string | undefined {
+  const dirs = [...(process.env['PATH'] ?? '').split(delimiter), '/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'];
+  for (const d of dirs) {
+    if (!d) continue;
+    const p = join(d, name);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // keep looking
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Closes every inherited descriptor above 2 but the ones named (guestguard's parent may have
+ * leaked some without close-on-exec, and a leaked directory fd reaches outside the mount
+ * namespace), joins the cgroups listed before "--", then execs the rest. The fd loop needs bash:
+ * dash cannot redirect descriptors above 9.
+ */
+function launcherScript(keep: readonly number[], closeFds: boolean): string {
+  const close =
+    `for f in /proc/$$/fd/*; do n=\${f##*/}; case " ${keep.join(' ')} " in *" $n "*) ;; ` +
+    `*) if [ "$n" -gt 2 ]; then eval "exec $n>&-"; fi;; esac; done; `;
+  return `${closeFds ? close : ''}while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"`;
+}
+
+export function buildLaunch(plan: LaunchPlan): { file: string; args: string[] } {
+  const chain: string[] = [];
+  if (plan.tools.setpriv) {
+    chain.push(plan.tools.setpriv);
+    if (plan.hostIds) chain.push('--reuid', String(plan.hostIds.uid), '--regid', String(plan.hostIds.gid), '--clear-groups');
+    // The sandbox dies with guestguard even if guestguard is SIGKILLed.
+    chain.push('--pdeathsig', 'KILL', '--');
+  } else if (plan.hostIds) {
+    throw new SandboxError('unavailable', 'setpriv (util-linux) is needed to run the sandbox as an unprivileged host user');
+  }
+  const r = plan.rlimits;
+  const limits: string[] = [];
+  const add = (flag: string, v: number | undefined, hardExtra = 0): void => {
+    if (v !== undefined) limits.push(`--${flag}=${v}:${v + hardExtra}`);
+  };
+  add('core', r.core);
+  // RLIMIT_CPU: SIGXCPU at the soft limit, SIGKILL one second later.
+  add('cpu', r.cpuSeconds, 1);
+  add('data', r.dataBytes);
+  add('nproc', r.nproc);
+  add('nofile', r.nofile);
+  add('fsize', r.fsizeBytes);
+  if (limits.length > 0) {
+    if (!plan.tools.prlimit) throw new SandboxError('unavailable', 'prlimit (util-linux) is needed to apply resource limits without cgroups');
+    chain.push(plan.tools.prlimit, ...limits, '--');
+  }
+  chain.push(plan.bwrap, ...plan.bwrapArgs);
+  const shell = plan.tools.bash ?? (plan.cgroupProcs.length > 0 ? plan.tools.sh : undefined);
+  if (!shell) return { file: chain[0]!, args: chain.slice(1) };
+  const script = launcherScript(plan.keepFds, plan.tools.bash !== undefined);
+  return { file: shell, args: ['-c', script, 'guestguard-launch', ...plan.cgroupProcs, '--', ...chain] };
+}
+
+/** Inside a warm sandbox: read a shell script from fd 5 until EOF, close it, run it. */
+export const SUPERVISOR_FD = 5;
+export const SUPERVISOR_SCRIPT = `s=''; while IFS= read -r l <&${SUPERVISOR_FD}; do s="$s$l
+"; done; exec ${SUPERVISOR_FD}<&-; eval "$s"`;
+
+/** Single-quotes a word for POSIX sh. */
+export function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The script a warm sandbox's supervisor runs: environment, working directory, then exec. */
+export function execScript(command: readonly string[], env: Readonly<Record<string, string>> = {}, cwd?: string): string {
+  if (command.length === 0) throw new SandboxError('bad-spec', 'empty command');
+  if (command[0]!.startsWith('-')) throw new SandboxError('bad-spec', `command may not start with "-": ${command[0]}`);
+  const lines: string[] = [];
+  for (const [k, v] of Object.entries(env)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new SandboxError('bad-spec', `invalid environment variable name: ${k}`);
+    lines.push(`export ${shellQuote(`${k}=${v}`)}`);
+  }
+  if (cwd !== undefined) lines.push(`cd ${shellQuote(cwd)} || exit 126`);
+  lines.push(`exec ${command.map(shellQuote).join(' ')}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,46 @@
+/** Spawning `guestguard serve` / `guestguard worker` processes for tests. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { REPO_ROOT } from '../../helpers/fixtures.js';
+import { guestguardJobsCommand } from './js-build.js';
+
+export interface Spawned {
+  proc: ChildProcess;
+  /** Everything written to stderr so far. */
+  stderr(): string;
+  /** Resolves with the exit code/signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export function spawnGuestguard(args: string[], env: Record<string, string> = {}): Spawned {
+  const { command, args: full } = guestguardJobsCommand(args);
+  const proc = spawn(command, full, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let err = '';
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  proc.stdout!.resume();
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    proc,
+    stderr: () => err,
+    exited,
+    async kill(signal: NodeJS.Signals = 'SIGTERM') {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      await exited;
+    },
+  };
+}
+
+/** Starts `guestguard serve --port 0 ...` and returns its URL once it listens. */
+export async function startServe(args: string[], timeoutMs = 60_000): Promise<Spawned & { url: string }> {
+  const s = spawnGuestguard(['serve', '--port', '0', '--log-level', 'warn', ...args]);
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const m = /listening on (http:\/\/\S+)/.exec(s.stderr());
+    if (m) return { ...s, url: m[1]! };
+    if (s.proc.exitCode !== null || Date.now() > end) {
+      await s.kill('SIGKILL');
+      throw new Error(`serve did not start: ${s.stderr()}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
