@@ -6,7 +6,7 @@
 import { ImageFormatError } from '../../errors.js';
 import { BinaryView, guidToString, isAllZero, latin1 } from '../../util/binary.js';
 import type { HostFile } from '../host-file.js';
-import { crc32cWithZeroedField } from './crc32c.js';
+import { crc32cWithZeroedField } from '../../util/crc32c.js';
 import type { VhdxFileView } from './file-view.js';
 
 export const MiB = 1024 * 1024;

@@ -4,7 +4,7 @@ import { probeVhdx } from './headers.js';
 import { VhdxImage } from './vhdx-image.js';
 
 export { VhdxImage, type VhdxKind } from './vhdx-image.js';
-export { crc32c } from './crc32c.js';
+export { crc32c } from '../../util/crc32c.js';
 
 export const vhdxFormat: FormatModule = {
   name: 'vhdx',

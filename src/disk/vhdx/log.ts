@@ -12,7 +12,7 @@
 import { ImageFormatError } from '../../errors.js';
 import { latin1 } from '../../util/binary.js';
 import type { HostFile } from '../host-file.js';
-import { crc32cWithZeroedField } from './crc32c.js';
+import { crc32cWithZeroedField } from '../../util/crc32c.js';
 import { Overlay } from './file-view.js';
 import { MiB, type VhdxHeader } from './headers.js';
 

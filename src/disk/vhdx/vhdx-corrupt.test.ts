@@ -10,7 +10,7 @@ import { fixtureDir, hasTool, run } from '../../../test/helpers/fixtures.js';
 import { GuestguardError } from '../../errors.js';
 import { openImage } from '../open-image.js';
 import { fuzzImage, sampleDevice, scratchDir } from '../vhd/image-testing.js';
-import { crc32cWithZeroedField } from './crc32c.js';
+import { crc32cWithZeroedField } from '../../util/crc32c.js';
 import { fixHeaderCrc, fixRegionCrc, guidBytes, layout } from './vhdx-testing.js';
 
 /** Rewrites the CRC-32C field at offset 4 of a header or region table after a mutation. */

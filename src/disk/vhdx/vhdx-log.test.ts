@@ -15,7 +15,7 @@ import { fixtureDir, hasTool, run, sha256, sha256File } from '../../../test/help
 import { GuestguardError } from '../../errors.js';
 import { openImage } from '../open-image.js';
 import { deviceSha256, prng, sampleDevice, scratchDir } from '../vhd/image-testing.js';
-import { crc32cWithZeroedField } from './crc32c.js';
+import { crc32cWithZeroedField } from '../../util/crc32c.js';
 import { VhdxImage } from './vhdx-image.js';
 import { batEntry, layout, logEntry, setBatEntry, setLogGuid, type LogDescriptor } from './vhdx-testing.js';
 

@@ -4,7 +4,7 @@
  * qemu cannot create differencing VHDX files or leave a dirty log on purpose, so tests build
  * those from real images with these helpers. Not used by the product code.
  */
-import { crc32cWithZeroedField } from './crc32c.js';
+import { crc32cWithZeroedField } from '../../util/crc32c.js';
 
 const MiB = 1024 * 1024;
 

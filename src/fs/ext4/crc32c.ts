@@ -1,20 +1,2 @@
-/**
- * CRC-32C (Castagnoli) as ext4 and jbd2 use it: the raw register update with no implicit pre-
- * or post-inversion, so callers pass ~0 (0xffffffff) as the seed exactly as the on-disk
- * checksum definitions do.
- */
-const TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-    t[i] = c >>> 0;
-  }
-  return t;
-})();
-
-export function crc32c(seed: number, data: Uint8Array): number {
-  let c = seed >>> 0;
-  for (let i = 0; i < data.length; i++) c = TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return c >>> 0;
-}
+/** ext4 and jbd2 checksums use the raw CRC-32C register update (seed passed by the caller). */
+export { crc32cUpdate as crc32c } from '../../util/crc32c.js';

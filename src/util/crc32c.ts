@@ -1,6 +1,6 @@
 /**
- * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum VHDX uses for headers,
- * region tables and log entries. Slicing-by-4 keeps 64 KiB region tables and log scans cheap.
+ * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), used by VHDX, ext4/jbd2 and btrfs.
+ * Slicing-by-4 keeps 64 KiB region tables, log scans and metadata blocks cheap.
  */
 const TABLES: Uint32Array[] = (() => {
   const t0 = new Uint32Array(256);
@@ -41,4 +41,12 @@ export function crc32cWithZeroedField(data: Uint8Array, fieldOffset: number): nu
   let crc = crc32c(data.subarray(0, fieldOffset));
   crc = crc32c(new Uint8Array(4), crc);
   return crc32c(data.subarray(fieldOffset + 4), crc);
+}
+
+/**
+ * The raw register update with no implicit inversion, as ext4, jbd2 and btrfs define their
+ * checksums (the caller passes the seed, usually ~0).
+ */
+export function crc32cUpdate(seed: number, data: Uint8Array): number {
+  return ~crc32c(data, ~seed >>> 0) >>> 0;
 }
