@@ -73,8 +73,17 @@ export interface ComparableOs {
   osinfo?: string | undefined;
   mountpoints: [string, string][];
   filesystems: { dev: string; type?: string | undefined; label?: string | undefined; uuid?: string | undefined }[];
-  /** name → "[epoch:]version[-release]" (see fullVersion). */
-  applications: Map<string, string>;
+  /** name → the application's facts; <description> is left out (guestguard does not report it). */
+  applications: Map<string, AppFacts>;
+}
+
+export interface AppFacts {
+  /** "[epoch:]version[-release]" (see fullVersion). */
+  version: string;
+  arch?: string | undefined;
+  url?: string | undefined;
+  source_package?: string | undefined;
+  summary?: string | undefined;
 }
 
 /**
@@ -92,8 +101,11 @@ export function comparableFromXml(xml: string): ComparableOs[] {
   expect(root.name).toBe('operatingsystems');
   return root.children.map((os) => {
     const t = (n: string) => childText(os, n);
-    const apps = new Map<string, string>();
-    for (const a of child(os, 'applications')?.children ?? []) apps.set(childText(a, 'name')!, fullVersion(childText(a, 'epoch'), childText(a, 'version'), childText(a, 'release')));
+    const apps = new Map<string, AppFacts>();
+    for (const a of child(os, 'applications')?.children ?? []) {
+      const at = (n: string) => childText(a, n);
+      apps.set(at('name')!, { version: fullVersion(at('epoch'), at('version'), at('release')), arch: at('arch'), url: at('url'), source_package: at('source_package'), summary: at('summary') });
+    }
     return {
       root: t('root')!,
       name: t('name'),

@@ -1,5 +1,5 @@
 /** OS inspection of disk images: the report behind `guestguard inspect`. */
-export { inspectDisks, inspectSession, type InspectOptions } from './inspect.js';
+export { inspectDisks, inspectSession, type InspectOptions, type InspectSessionOptions } from './inspect.js';
 export { reportToXml, escapeXmlText, escapeXmlAttr } from './xml.js';
 export { reportToTable } from './table.js';
 export { resolveDriveMappings, windowsMountpoints } from './drive-letters.js';

@@ -14,26 +14,28 @@ import { runSection } from './sections.js';
 import type { InspectionReport, InspectSection, OperatingSystem, OtherOperatingSystem } from './types.js';
 import { inspectWindowsOs } from './windows.js';
 
-export interface InspectOptions extends OpenImageOptions {
+export interface InspectSessionOptions {
   /** Sections to leave out (all run when omitted); identity, mountpoints and filesystems always run. */
   skip?: Partial<Record<InspectSection, boolean>>;
   onProgress?: ProgressListener;
 }
 
+export interface InspectOptions extends OpenImageOptions, InspectSessionOptions {}
+
 /** Opens the images, inspects them and closes them again. */
 export async function inspectDisks(paths: string[], options: InspectOptions = {}): Promise<InspectionReport> {
-  const { skip: _skip, onProgress, ...open } = options;
+  const { skip, onProgress, ...openOptions } = options;
   onProgress?.({ step: 'open', message: `opening ${paths.join(', ')}` });
-  const session = await DiskSession.open(paths, open);
+  const session = await DiskSession.open(paths, openOptions);
   try {
-    return await inspectSession(session, paths, options);
+    return await inspectSession(session, paths, { ...(skip && { skip }), ...(onProgress && { onProgress }) });
   } finally {
     await session.close();
   }
 }
 
 /** Inspects disks already opened as a session; `paths` are reported as given. */
-export async function inspectSession(session: DiskSession, paths: string[], options: InspectOptions = {}): Promise<InspectionReport> {
+export async function inspectSession(session: DiskSession, paths: string[], options: InspectSessionOptions = {}): Promise<InspectionReport> {
   const emit = (e: InspectProgress) => options.onProgress?.(e);
   emit({ step: 'scan', message: 'looking for operating systems' });
   const roots = await findRoots(session.catalog);
