@@ -8,6 +8,12 @@ import { registerInspect } from './commands/inspect.js';
 import { EXIT_BAD_INPUT } from './errors.js';
 import { VERSION } from '../version.js';
 
+// A reader that stops early (`| head`) is not an error: exit quietly instead of crashing on EPIPE.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const program = new Command();
 program
   .name('guestguard')

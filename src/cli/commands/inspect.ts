@@ -3,12 +3,11 @@ import { stringify as toYaml } from 'yaml';
 import type { ImageFormat } from '../../disk/disk-image.js';
 import { inspectDisks, reportToTable, reportToXml, type InspectionReport, type InspectProgress, type InspectSection } from '../../guest/inspect/index.js';
 import { action, EXIT_NOT_FOUND_OR_FAILED, EXIT_OK } from '../errors.js';
-import { imageOptions } from '../image-options.js';
+import { IMAGE_FORMATS, imageOptions } from '../image-options.js';
 
 const OUTPUT_FORMATS = ['json', 'xml', 'yaml', 'table'] as const;
 type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 /** Same choices as the other commands' --format; here --format names the output, so the image format is --image-format. */
-const IMAGE_FORMATS: ImageFormat[] = ['raw', 'qcow2', 'vmdk', 'vhd', 'vhdx', 'vdi'];
 
 interface InspectOpts {
   format?: OutputFormat;

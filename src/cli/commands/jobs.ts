@@ -6,10 +6,10 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { JobClient } from '../../jobs/client.js';
 import { JobError } from '../../jobs/errors.js';
-import { runWorker, type RunningWorker } from '../../jobs/factory.js';
+import type { RunningWorker } from '../../jobs/factory.js';
 import { JobBuilder } from '../../jobs/protocol/builder.js';
 import type { JobResult } from '../../jobs/protocol/schema.js';
 import type { JobStreamEvent, JobView } from '../../jobs/service-types.js';
@@ -42,7 +42,9 @@ function defaultStorePath(): string {
   return join(state, 'guestguard', 'jobs.sqlite');
 }
 
-function makeLogger(level: string): Logger {
+/** Structured logs on stderr (stdout stays for command output). Loaded only by serve/worker. */
+async function makeLogger(level: string): Promise<Logger> {
+  const { pino } = await import('pino');
   return pino({ level, base: { pid: process.pid } }, pino.destination({ fd: 2, sync: true }));
 }
 
@@ -114,11 +116,12 @@ function registerServe(program: Command): void {
     .option('--store <file>', 'embedded job store (SQLite file)', defaultStorePath())
     .option('--token <token>', 'require this bearer token on /api and /metrics (env GUESTGUARD_TOKEN)', process.env['GUESTGUARD_TOKEN'])
     .option('--pool <name>', 'worker pool of the in-process workers', 'default')
+    .option('--image-root <dir>', 'only accept images inside this directory (repeatable)', collect)
     .option('--prefix <prefix>', 'Redis key prefix', 'guestguard')
     .option('--log-level <level>', 'log level (fatal, error, warn, info, debug)', 'info')
     .action(
-      action(async (o: { port: number; host: string; redis?: string; workers: number; store: string; token?: string; pool: string; prefix: string; logLevel: string }) => {
-        const logger = makeLogger(o.logLevel);
+      action(async (o: { port: number; host: string; redis?: string; workers: number; store: string; token?: string; pool: string; imageRoot?: string[]; prefix: string; logLevel: string }) => {
+        const logger = await makeLogger(o.logLevel);
         const { startServer } = await import('../../server/index.js');
         const server = await startServer({
           port: o.port,
@@ -129,6 +132,7 @@ function registerServe(program: Command): void {
           store: o.redis ? undefined : o.store,
           workers: o.redis ? o.workers : [{ concurrency: o.workers, pool: o.pool }].filter((w) => w.concurrency > 0),
           pool: o.pool,
+          imageRoots: o.imageRoot,
           logger,
         });
         const backend = o.redis ? `redis ${o.redis}` : `store ${o.store}`;
@@ -136,6 +140,7 @@ function registerServe(program: Command): void {
         await untilSignal(() => process.stderr.write('guestguard: forced exit\n'));
         process.stderr.write('guestguard: shutting down\n');
         await server.close();
+        process.exit(0);
       }),
     );
 }
@@ -151,6 +156,7 @@ function registerWorker(program: Command): void {
     .option('--worker-id <id>', 'worker id (default: host-pid-random)')
     .option('--feature <name>', 'advertise a system feature (repeatable)', collect)
     .option('--max-disk-size-gb <n>', 'largest image this worker accepts', numberOption('--max-disk-size-gb'))
+    .option('--image-root <dir>', 'only accept images inside this directory (repeatable)', collect)
     .option('--prefix <prefix>', 'Redis key prefix', 'guestguard')
     .option('--lock-duration <ms>', 'Redis: a job of a silent worker is re-run after this long', intOption('--lock-duration', 1000, 3_600_000), 30_000)
     .option('--poll <ms>', 'jobs directory scan interval', intOption('--poll', 50, 600_000), 1000)
@@ -165,14 +171,16 @@ function registerWorker(program: Command): void {
           workerId?: string;
           feature?: string[];
           maxDiskSizeGb?: number;
+          imageRoot?: string[];
           prefix: string;
           lockDuration: number;
           poll: number;
           logLevel: string;
         }) => {
           if (Boolean(o.redis) === Boolean(o.jobsDir)) throw new JobError('VALIDATION_ERROR', 'give exactly one of --redis URL or --jobs-dir DIR');
-          const logger = makeLogger(o.logLevel);
-          const common = { concurrency: o.concurrency, pool: o.pool, workerId: o.workerId, features: o.feature, maxDiskSizeGb: o.maxDiskSizeGb ?? null, logger };
+          const logger = await makeLogger(o.logLevel);
+          const { runWorker } = await import('../../jobs/factory.js');
+          const common = { concurrency: o.concurrency, pool: o.pool, workerId: o.workerId, features: o.feature, maxDiskSizeGb: o.maxDiskSizeGb ?? null, imageRoots: o.imageRoot, logger };
           const worker: RunningWorker = o.redis
             ? await runWorker({ ...common, redis: o.redis, prefix: o.prefix, lockDurationMs: o.lockDuration })
             : await runWorker({ ...common, jobsDir: o.jobsDir!, pollMs: o.poll });
@@ -180,6 +188,7 @@ function registerWorker(program: Command): void {
           await untilSignal(() => void worker.close({ force: true }));
           process.stderr.write('guestguard: worker draining (signal again to stop now)\n');
           await worker.close();
+          process.exit(0);
         },
       ),
     );
@@ -294,9 +303,11 @@ class ProgressDisplay {
 
   private show(text: string, isStatus: boolean): void {
     const line = `${this.jobId} ${text}`;
-    if (this.tty) process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns || 100) - 1)}`);
-    else if (line !== this.lastLine && (isStatus || !this.tty)) process.stderr.write(line + '\n');
+    if (line === this.lastLine) return;
     this.lastLine = line;
+    // A terminal gets one line rewritten in place; logs and pipes get every change.
+    if (this.tty) process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns || 100) - 1)}`);
+    else if (isStatus || text.trim() !== '') process.stderr.write(line + '\n');
   }
 
   done(r: JobResult): void {
