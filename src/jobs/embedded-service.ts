@@ -60,6 +60,8 @@ export interface EmbeddedServiceOptions {
   retry?: RetryPolicy;
   /** Grace a handler gets after abort before it is killed (ms). */
   graceMs?: number;
+  /** When set, images must resolve (symlinks followed) inside one of these directories. */
+  imageRoots?: string[];
   /** How often queued deadlines are checked (ms); default 1000. */
   tickMs?: number;
   /** Finished jobs older than this are pruned (ms); default 7 days. */
@@ -120,7 +122,7 @@ export class EmbeddedJobService implements JobService {
       this.localWorkers.push({
         profile,
         concurrency,
-        executor: new JobExecutor({ workerId: profile.worker_id, registry: this.registry, metrics: this.metrics, cache, graceMs: opts.graceMs }),
+        executor: new JobExecutor({ workerId: profile.worker_id, registry: this.registry, metrics: this.metrics, cache, graceMs: opts.graceMs, imageRoots: opts.imageRoots }),
         running: new Map(),
         registeredAt: new Date().toISOString(),
       });

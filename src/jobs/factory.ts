@@ -28,6 +28,8 @@ export interface JobServiceOptions {
   metrics?: JobMetrics;
   retry?: RetryPolicy;
   graceMs?: number;
+  /** When set, images must resolve (symlinks followed) inside one of these directories. */
+  imageRoots?: string[];
   logger?: Logger;
 }
 
@@ -42,11 +44,11 @@ export async function createJobService(opts: JobServiceOptions = {}): Promise<Jo
       registry: opts.registry,
       metrics: opts.metrics,
       workers: opts.workers ?? 0,
-      worker: { pool: opts.pool, retry: opts.retry, graceMs: opts.graceMs },
+      worker: { pool: opts.pool, retry: opts.retry, graceMs: opts.graceMs, imageRoots: opts.imageRoots },
       logger: opts.logger,
     });
   }
-  return EmbeddedJobService.create({ store: opts.store, workers: opts.workers, registry: opts.registry, metrics: opts.metrics, retry: opts.retry, graceMs: opts.graceMs });
+  return EmbeddedJobService.create({ store: opts.store, workers: opts.workers, registry: opts.registry, metrics: opts.metrics, retry: opts.retry, graceMs: opts.graceMs, imageRoots: opts.imageRoots });
 }
 
 export type RunWorkerOptions = ({ redis: RedisTarget } & Omit<RedisWorkerOptions, 'redis'>) | ({ jobsDir: string } & Omit<DirWorkerOptions, 'jobsDir'>);

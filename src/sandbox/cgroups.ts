@@ -102,8 +102,18 @@ export function detectCgroups(explicitParent?: string): CgroupSupport {
     if (!rel.startsWith('..')) v2Dir = join(v2Mount.mountPoint, rel);
   }
   if (v2Dir && existsSync(join(v2Dir, 'cgroup.subtree_control'))) {
-    const enabled = (readText(join(v2Dir, 'cgroup.subtree_control')) ?? '').trim().split(/\s+/);
+    const enabled = (readText(join(v2Dir, 'cgroup.subtree_control')) ?? '').trim().split(/\s+/).filter(Boolean);
     const available = (readText(join(v2Dir, 'cgroup.controllers')) ?? '').trim().split(/\s+/).filter(Boolean);
+    // An explicitly delegated parent may just need its controllers switched on for children.
+    if (parent && writable(v2Dir) && !enabled.includes('memory') && !enabled.includes('pids')) {
+      const want = ['memory', 'pids', 'cpu'].filter((c) => available.includes(c));
+      try {
+        writeFileSync(join(v2Dir, 'cgroup.subtree_control'), want.map((c) => `+${c}`).join(' '));
+        enabled.push(...want);
+      } catch (err) {
+        notes.push(`cgroup v2: cannot enable ${want.join(' ')} in ${v2Dir}: ${(err as Error).message}`);
+      }
+    }
     if (!writable(v2Dir)) notes.push(`cgroup v2: ${v2Dir} is not writable`);
     else if (enabled.includes('memory') || enabled.includes('pids')) {
       support.v2Parent = v2Dir;
@@ -301,16 +311,54 @@ export class SandboxCgroup {
   }
 }
 
-/** Lists child directories we created earlier and did not remove (crash leftovers), for doctor. */
-export function leftoverCgroups(support: CgroupSupport, prefix = 'guestguard-'): string[] {
+/**
+ * Sandbox cgroup directories named with `prefix`; with `onlyDead`, just those whose creating
+ * guestguard process (the pid in the name) is gone: leftovers of crashed runs, for doctor.
+ */
+export function leftoverCgroups(support: CgroupSupport, prefix = 'guestguard-', onlyDead = false): string[] {
   const parents = [support.v2Parent, ...Object.values(support.v1Parents)].filter((p): p is string => p !== undefined);
   const out: string[] = [];
   for (const p of new Set(parents)) {
     try {
-      for (const e of readdirSync(p)) if (e.startsWith(prefix)) out.push(join(p, e));
+      for (const e of readdirSync(p)) {
+        if (!e.startsWith(prefix)) continue;
+        const pid = /^guestguard-(\d+)-/.exec(e)?.[1];
+        if (onlyDead && pid !== undefined && alive(Number(pid))) continue;
+        out.push(join(p, e));
+      }
     } catch {
       // unreadable parent: nothing to report
     }
   }
   return out;
+}
+
+/** A process that exists and is not a zombie. */
+function alive(pid: number): boolean {
+  const stat = readText(`/proc/${pid}/stat`);
+  if (stat === undefined) return false;
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+}
+
+/**
+ * Cleans up after guestguard processes that died mid-sandbox: SIGKILLs what is left in their
+ * sandbox cgroups (bwrap's parent-death signal can miss if guestguard dies while the sandbox is
+ * still being set up) and removes the directories once the kernel has emptied them.
+ */
+export function pruneLeftoverCgroups(support: CgroupSupport): void {
+  for (const dir of leftoverCgroups(support, 'guestguard-', true)) {
+    for (const l of (readText(join(dir, 'cgroup.procs')) ?? '').split('\n')) {
+      if (!/^\d+$/.test(l.trim())) continue;
+      try {
+        process.kill(Number(l), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    try {
+      rmdirSync(dir);
+    } catch {
+      // not empty yet: the next prune removes it
+    }
+  }
 }

@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { release } from 'node:os';
-import { detectCgroups } from './cgroups.js';
+import { detectCgroups, leftoverCgroups } from './cgroups.js';
 import { detectBwrap } from './bwrap/detect.js';
 import { findExecutable } from './bwrap/launch.js';
 import { hostArch } from './seccomp/arch.js';
@@ -71,10 +71,12 @@ function cgroupCheck(): DoctorCheck {
   const s = detectCgroups();
   const have = (['memory', 'pids', 'cpu'] as const).filter((c) => s[c]).map((c) => `${c} via cgroup ${s[c]}`);
   const missing = (['memory', 'pids', 'cpu'] as const).filter((c) => !s[c]);
+  const leftovers = leftoverCgroups(s, 'guestguard-', true);
   const detail = [
     have.length ? `enforced: ${have.join(', ')}` : 'no usable controllers',
     missing.length ? `rlimit fallback for: ${missing.join(', ')}` : '',
     ...s.notes,
+    leftovers.length ? `${leftovers.length} sandbox cgroup(s) left by crashed runs, e.g. ${leftovers[0]}` : '',
   ]
     .filter(Boolean)
     .join('; ');

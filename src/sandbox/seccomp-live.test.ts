@@ -63,6 +63,8 @@ const CHECKS = {
   afInet: 'socket 2 1 0',
   afInet6: 'socket 10 1 0',
   afUnix: 'socket 1 1 0',
+  pairInet: 'socketpair 2 1 0 buf',
+  pairUnix: 'socketpair 1 1 0 buf',
   cloneNewuser: 'clone 0x10000011',
   cloneNewnet: 'clone 0x40000011',
   fork: 'fork',
@@ -139,6 +141,8 @@ describe.skipIf(!canSandbox || !canBuildC)('seccomp filters against real system 
       expect(got['afInet']!.errno).toBe(MARK);
       expect(got['afInet6']!.errno).toBe(MARK);
       expect(got['afUnix']!.ret).toBeGreaterThanOrEqual(0);
+      expect(got['pairInet']!.errno).toBe(MARK); // unfiltered, the kernel says EOPNOTSUPP
+      expect(got['pairUnix']!.ret).toBe(0);
       expect(got['cloneNewuser']!.errno).toBe(MARK);
       expect(got['cloneNewnet']!.errno).toBe(MARK);
       expect(got['fork']!.ret).toBe(0);

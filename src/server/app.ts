@@ -97,7 +97,6 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   app.post('/api/v1/jobs', async (req, reply) => {
     const out = await service.submit(req.body, {
       submittedFrom: req.ip,
-      submittedBy: req.headers['user-agent'],
       ...(opts.token ? { authMethod: 'bearer_token', authSubject: 'api-token' } : {}),
     });
     if (out.status === 'created') reply.code(201).header('location', `/api/v1/jobs/${encodeURIComponent(out.job.job_id)}`);

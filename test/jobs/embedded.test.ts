@@ -2,6 +2,7 @@
  * The embedded job service end to end: real worker threads / child processes run system.echo;
  * timeouts and cancels are checked from outside (tick files stop growing, pids disappear).
  */
+import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedJobService } from '../../src/jobs/embedded-service.js';
@@ -315,6 +316,28 @@ describe('images: checksum, size limit, cache', () => {
       await svc.submit(job);
       await waitForStatus(svc, job.job_id, 'terminal');
       expect((await svc.result(job.job_id))?.error?.code).toBe('DISK_TOO_LARGE');
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it('only accepts images inside the configured image roots (symlink escapes included)', async () => {
+    const allowed = join(tmp.dir, 'allowed');
+    mkdirSync(allowed, { recursive: true });
+    const inside = makeImage(allowed, 'in.qcow2', 1);
+    symlinkSync(image.path, join(allowed, 'escape.qcow2'));
+    const svc = await service({ imageRoots: [allowed] });
+    try {
+      const ok = buildJob('system.echo', { image: { path: inside.path } });
+      const outside = buildJob('system.echo', { image: { path: image.path } });
+      const viaLink = buildJob('system.echo', { image: { path: join(allowed, 'escape.qcow2') } });
+      const dotdot = buildJob('system.echo', { image: { path: join(allowed, '..', 'disk.qcow2') } });
+      for (const j of [ok, outside, viaLink, dotdot]) await svc.submit(j);
+      expect((await waitForStatus(svc, ok.job_id, 'terminal')).status).toBe('completed');
+      for (const j of [outside, viaLink, dotdot]) {
+        await waitForStatus(svc, j.job_id, 'terminal');
+        expect((await svc.result(j.job_id))?.error).toMatchObject({ code: 'VALIDATION_ERROR', details: { field: 'payload.data.image.path' } });
+      }
     } finally {
       await svc.close();
     }

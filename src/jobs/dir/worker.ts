@@ -46,6 +46,8 @@ export interface DirWorkerOptions {
   pollMs?: number;
   retry?: { baseMs?: number; maxMs?: number };
   graceMs?: number;
+  /** When set, images must resolve (symlinks followed) inside one of these directories. */
+  imageRoots?: string[];
   logger?: Logger;
 }
 
@@ -95,7 +97,7 @@ export class DirectoryWorker {
       features: [...new Set([...this.registry.features(), ...(opts.features ?? [])])],
       max_disk_size_gb: opts.maxDiskSizeGb ?? null,
     };
-    this.executor = new JobExecutor({ workerId: this.workerId, registry: this.registry, metrics: this.metrics, cache: this.fileCache(), graceMs: opts.graceMs });
+    this.executor = new JobExecutor({ workerId: this.workerId, registry: this.registry, metrics: this.metrics, cache: this.fileCache(), graceMs: opts.graceMs, imageRoots: opts.imageRoots });
     this.metrics.addActiveJobsSource(() => this.running.size);
     this.metrics.setQueueDepthSource(() => this.pendingFiles().length);
   }
@@ -111,6 +113,7 @@ export class DirectoryWorker {
   async start(): Promise<this> {
     for (const d of ['', 'processing', 'done', 'failed', 'results', 'cancel', '.idempotency', '.cache']) mkdirSync(this.sub(d), { recursive: true });
     this.recoverOrphans();
+    liveWorkers.add(this.workerId);
     try {
       this.watcher = watch(this.dir, () => this.kick());
       this.watcher.on('error', () => {});
@@ -150,6 +153,7 @@ export class DirectoryWorker {
       for (const r of runs) r.abort.abort(new JobError('CANCELLED', SHUTDOWN));
     }
     await Promise.allSettled(runs.map((r) => r.done));
+    liveWorkers.delete(this.workerId);
   }
 
   private kick(): void {
@@ -264,14 +268,16 @@ export class DirectoryWorker {
   private recoverOrphans(): void {
     for (const n of readdirSync(this.sub('processing'))) {
       if (!n.endsWith('.json')) continue;
-      let owner: { pid?: number; hostname?: string } = {};
+      let owner: { pid?: number; hostname?: string; worker_id?: string } = {};
       try {
         owner = JSON.parse(readFileSync(this.sub('processing', ownerName(n)), 'utf8')) as typeof owner;
       } catch {
         // no owner file: the claim never completed
       }
       const mine = owner.hostname === undefined || owner.hostname === hostname();
-      if (mine && (owner.pid === undefined || !processAlive(owner.pid) || owner.pid === process.pid)) {
+      const ownerGone =
+        owner.pid === undefined || !processAlive(owner.pid) || (owner.pid === process.pid && !liveWorkers.has(owner.worker_id ?? ''));
+      if (mine && ownerGone) {
         renameSync(this.sub('processing', n), this.sub(n));
         rmSync(this.sub('processing', ownerName(n)), { force: true });
         this.opts.logger?.info({ file: n }, 're-queued job file left by a dead worker');
@@ -436,6 +442,9 @@ export class DirectoryWorker {
 }
 
 const SHUTDOWN = 'worker shutting down';
+
+/** Directory workers running in this process (their claims are not orphans). */
+const liveWorkers = new Set<string>();
 
 function userCancelled(signal: AbortSignal): boolean {
   const r: unknown = signal.reason;

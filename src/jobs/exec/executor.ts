@@ -3,7 +3,8 @@
  * (existence, size limit, streamed checksum), result cache, sandboxed handler call, and the
  * protocol JobResult. Transports decide what happens next (finish, retry, requeue).
  */
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
+import { sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { JobError, serializeError, toJobErrorInfo, type JobErrorInfo } from '../errors.js';
 import type { HandlerRegistry } from '../handlers/registry.js';
@@ -24,6 +25,8 @@ export interface ExecutorOptions {
   graceMs?: number;
   /** Minimum spacing of forwarded handler progress updates (ms); default 100. */
   progressIntervalMs?: number;
+  /** When set, images must resolve (symlinks followed) inside one of these directories. */
+  imageRoots?: string[];
 }
 
 export interface AttemptRequest {
@@ -159,6 +162,7 @@ export class JobExecutor {
       const retry = status === 'failed' && info.recoverable && attempt < job.execution.max_attempts;
       return { result: { ...this.baseResult(job, attempt, started, status), error: info, metrics: { disk_read_bytes: diskRead } }, retry, cache };
     } finally {
+      progress.cancel();
       clearTimeout(timer);
       req.signal?.removeEventListener('abort', onCancel);
     }
@@ -174,6 +178,7 @@ export class JobExecutor {
       throw new JobError('VALIDATION_ERROR', `payload.data.image.${i.path.join('.')}: ${i.message}`, { phase: 'validation' });
     }
     const image = parsed.data;
+    if (this.opts.imageRoots && this.opts.imageRoots.length > 0) await assertInsideRoots(image.path, this.opts.imageRoots);
     let size: number;
     try {
       const st = await stat(image.path);
@@ -228,6 +233,24 @@ export class JobExecutor {
   }
 }
 
+/** Rejects image paths that resolve outside the allowed directories (path traversal, symlink escapes). */
+async function assertInsideRoots(path: string, roots: string[]): Promise<void> {
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch {
+    throw new JobError('IMAGE_NOT_FOUND', `image not found: ${path}`, { phase: 'validation', details: { path } });
+  }
+  for (const root of roots) {
+    const r = await realpath(root).catch(() => undefined);
+    if (r !== undefined && (real === r || real.startsWith(r.endsWith(sep) ? r : r + sep))) return;
+  }
+  throw new JobError('VALIDATION_ERROR', `image ${path} is outside the allowed image directories`, {
+    phase: 'validation',
+    details: { field: 'payload.data.image.path', path, allowed: roots },
+  });
+}
+
 /** Remaining time for an attempt starting at `now`: timeout_seconds, cut short by the deadline. */
 export function timeLimitMs(job: JobDocument, now: number): number {
   let limit = job.execution.timeout_seconds * 1000;
@@ -247,14 +270,29 @@ function readBytes(o: HandlerOutput): number {
 
 interface Throttled {
   (u: ProgressUpdate): void;
+  /** Sends now (dropping any held-back update). */
   force(u: ProgressUpdate): void;
+  /** Drops any held-back update. */
+  cancel(): void;
 }
 
-/** Forwards at most one update per interval, but always phase changes and forced ones. */
+/**
+ * At most one update per interval; phase changes, 100 % and forced updates go out at once. An
+ * update that arrives too soon is held back and sent when the interval ends (the newest wins),
+ * so the last state of a burst is never lost.
+ */
 function throttle(fn: ((u: ProgressUpdate) => void) | undefined, intervalMs: number): Throttled {
   let last = 0;
   let lastPhase: string | undefined;
+  let held: ProgressUpdate | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const cancel = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    held = undefined;
+  };
   const send = (u: ProgressUpdate) => {
+    cancel();
     last = Date.now();
     lastPhase = u.phase;
     try {
@@ -264,8 +302,15 @@ function throttle(fn: ((u: ProgressUpdate) => void) | undefined, intervalMs: num
     }
   };
   const t = ((u: ProgressUpdate) => {
-    if (u.phase !== lastPhase || u.progress_percent === 100 || Date.now() - last >= intervalMs) send(u);
+    const wait = intervalMs - (Date.now() - last);
+    if (u.phase !== lastPhase || u.progress_percent === 100 || wait <= 0) return send(u);
+    held = u;
+    timer ??= setTimeout(() => {
+      timer = undefined;
+      if (held) send(held);
+    }, wait);
   }) as Throttled;
   t.force = send;
+  t.cancel = cancel;
   return t;
 }

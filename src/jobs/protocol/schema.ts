@@ -12,8 +12,8 @@ export const JOB_KIND = 'VMOperation';
 
 /** `<namespace>.<operation>[.<variant>]`, lower-case words. */
 export const OPERATION_RE = /^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$/;
-/** Job ids are also file names (directory transport) and Redis keys: keep them plain. */
-export const JOB_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+/** Job ids are also file names (directory transport) and Redis/BullMQ keys: keep them plain. */
+export const JOB_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export const SHA256_CHECKSUM_RE = /^sha256:[0-9a-f]{64}$/;
 
 const isoDate = z.iso.datetime({ offset: true });
@@ -80,7 +80,7 @@ export const AuditSchema = z.looseObject({
 export const JobDocumentSchema = z.looseObject({
   $schema: z.string().optional(),
   version: z.literal(PROTOCOL_VERSION),
-  job_id: z.string().min(8).max(128).regex(JOB_ID_RE, 'letters, digits and . _ : - only'),
+  job_id: z.string().min(8).max(128).regex(JOB_ID_RE, 'letters, digits and . _ - only'),
   created_at: isoDate,
   kind: z.literal(JOB_KIND),
   operation: z.string().max(128).regex(OPERATION_RE, 'must be namespaced, e.g. "guestkit.inspect"'),

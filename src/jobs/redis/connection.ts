@@ -37,6 +37,11 @@ export async function waitReady(redis: Redis, timeoutMs = 10_000): Promise<void>
   });
 }
 
+/** BullMQ job id for a job: BullMQ rejects ids that look like integers, so they get a prefix. */
+export function bullJobId(jobId: string): string {
+  return `gg.${jobId}`;
+}
+
 /** Our priority 1..10 (10 most urgent) to BullMQ's (1 is served first). */
 export function bullPriority(priority: number): number {
   return 11 - Math.min(10, Math.max(1, Math.round(priority)));

@@ -27,7 +27,7 @@ import type {
 } from '../service-types.js';
 import { isTerminal } from '../state.js';
 import { VERSION } from '../../version.js';
-import { bullPriority, connectRedis, QUEUE_NAME, waitReady, type RedisTarget } from './connection.js';
+import { bullJobId, bullPriority, connectRedis, QUEUE_NAME, waitReady, type RedisTarget } from './connection.js';
 import { RedisJobStore } from './store.js';
 import { RedisWorker, type RedisWorkerOptions } from './worker.js';
 
@@ -50,12 +50,13 @@ export class RedisJobService implements JobService {
   private readonly store: RedisJobStore;
   private readonly sub: Redis;
   private readonly queue: Queue;
+  private readonly queueConnection: Redis;
   private readonly registry: HandlerRegistry;
   private readonly emitter = new EventEmitter();
   private localWorker: RedisWorker | undefined;
   private closed = false;
 
-  private constructor(private readonly opts: RedisServiceOptions) {
+  private constructor(opts: RedisServiceOptions) {
     this.emitter.setMaxListeners(0);
     this.metrics = opts.metrics ?? createJobMetrics();
     this.registry = opts.registry ?? defaultHandlerRegistry();
@@ -64,7 +65,9 @@ export class RedisJobService implements JobService {
     this.store = new RedisJobStore(conn, { prefix: opts.prefix, retentionSeconds: opts.retentionSeconds });
     this.sub = conn.duplicate();
     this.sub.on('error', (err) => opts.logger?.warn({ err }, 'redis subscriber error'));
-    this.queue = new Queue(QUEUE_NAME, { connection: conn.duplicate(), prefix: this.store.prefix });
+    // BullMQ never closes a connection it was handed: keep it to close ourselves.
+    this.queueConnection = conn.duplicate();
+    this.queue = new Queue(QUEUE_NAME, { connection: this.queueConnection, prefix: this.store.prefix });
     this.queue.on('error', (err) => opts.logger?.warn({ err }, 'bullmq queue error'));
     this.metrics.setQueueDepthSource(() => this.queueDepth());
   }
@@ -118,7 +121,7 @@ export class RedisJobService implements JobService {
         doc.operation,
         { job_id: doc.job_id },
         {
-          jobId: doc.job_id,
+          jobId: bullJobId(doc.job_id),
           priority: bullPriority(doc.execution.priority),
           attempts: doc.execution.max_attempts - doc.execution.attempt + 1,
           backoff: { type: 'guestguard' },
@@ -165,7 +168,7 @@ export class RedisJobService implements JobService {
       this.metrics.jobsTotal.inc({ operation: r.operation, status: 'cancelled' });
       // Whoever runs it kills the sandbox; a job still waiting is dropped from the queue.
       await this.store.redis.publish(this.store.cancelChannel, jobId);
-      await this.queue.remove(jobId).catch(() => 0);
+      await this.queue.remove(bullJobId(jobId)).catch(() => 0);
       await this.store.publishStatus(jobId, 'cancelled', r.attempt, res.error as never);
       await this.store.publish({ type: 'result', job_id: jobId, result: res });
     }
@@ -235,6 +238,7 @@ export class RedisJobService implements JobService {
     this.closed = true;
     await this.localWorker?.close().catch(() => {});
     await this.queue.close().catch(() => {});
+    this.queueConnection.disconnect();
     this.emitter.removeAllListeners();
     this.sub.disconnect();
     this.store.redis.disconnect();

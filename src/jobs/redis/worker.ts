@@ -49,6 +49,8 @@ export interface RedisWorkerOptions {
   deferMs?: number;
   heartbeatMs?: number;
   graceMs?: number;
+  /** When set, images must resolve (symlinks followed) inside one of these directories. */
+  imageRoots?: string[];
   logger?: Logger;
 }
 
@@ -65,6 +67,7 @@ export class RedisWorker {
   private readonly executor: JobExecutor;
   private readonly registry: HandlerRegistry;
   private worker: Worker | undefined;
+  private bullConnection: Redis | undefined;
   private readonly running = new Map<string, Running>();
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly registeredAt = new Date().toISOString();
@@ -97,6 +100,7 @@ export class RedisWorker {
       metrics: this.metrics,
       cache: this.store.resultCache(),
       graceMs: opts.graceMs,
+      imageRoots: opts.imageRoots,
     });
     this.removeActive = this.metrics.addActiveJobsSource(() => this.running.size);
   }
@@ -115,8 +119,10 @@ export class RedisWorker {
     await this.sub.subscribe(this.store.cancelChannel);
     this.sub.on('message', (_ch: string, jobId: string) => this.running.get(jobId)?.abort.abort(new JobError('CANCELLED', 'job cancelled')));
     const lock = this.opts.lockDurationMs ?? 30_000;
+    // BullMQ never closes a connection it was handed: keep it to close ourselves.
+    this.bullConnection = this.store.redis.duplicate();
     this.worker = new Worker(QUEUE_NAME, (job, token) => this.process(job, token), {
-      connection: this.store.redis.duplicate(),
+      connection: this.bullConnection,
       prefix: this.store.prefix,
       concurrency: this.concurrency,
       lockDuration: lock,
@@ -164,10 +170,17 @@ export class RedisWorker {
   }
 
   private async process(bjob: Job, token?: string): Promise<string> {
-    const jobId = String(bjob.data?.job_id ?? bjob.id);
+    const jobId = String(bjob.data?.job_id ?? bjob.id?.replace(/^gg\./, ''));
     const rec = await this.store.get(jobId);
     if (!rec) return 'missing'; // expired or deleted: nothing to do
     if (['completed', 'failed', 'timeout', 'cancelled'].includes(rec.state)) return `already ${rec.state}`;
+    const deadline = rec.document.execution.deadline;
+    if (deadline != null && Date.parse(deadline) <= Date.now()) {
+      // Whoever sees it first ends it, even a worker that could not have run it.
+      const res = syntheticResult(rec, 'timeout', new JobError('TIMEOUT', `deadline ${deadline} passed while queued`, { phase: 'queue' }), Date.now());
+      await this.finish(jobId, rec.operation, res);
+      return 'timeout';
+    }
     const why = routingMismatch(rec.document, this.profile);
     if (why !== undefined) {
       // Not for us: offer it again shortly (to any worker). Spread the delay to avoid lockstep.
@@ -247,6 +260,7 @@ export class RedisWorker {
     await this.worker?.close(opts.force);
     this.removeActive();
     await this.store.removeWorker(this.workerId).catch(() => {});
+    this.bullConnection?.disconnect();
     this.sub.disconnect();
     this.store.redis.disconnect();
   }

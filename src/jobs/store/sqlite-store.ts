@@ -27,8 +27,10 @@ export interface SqliteStoreOptions {
   path?: string;
   /** Progress events kept per job (oldest dropped first); default 500. */
   maxEventsPerJob?: number;
-  /** Delay that batches mutations into one file write (ms); default 20. */
+  /** Delay that batches state changes into one file write (ms); default 20. */
   flushDelayMs?: number;
+  /** Longer batching for progress events alone, which are frequent and cheap to lose (ms); default 250. */
+  eventFlushDelayMs?: number;
 }
 
 const SCHEMA_VERSION = '1';
@@ -64,6 +66,7 @@ let sqlJs: Promise<initSqlJs.SqlJsStatic> | undefined;
 export class SqliteJobStore {
   private dirty = false;
   private flushTimer: NodeJS.Timeout | undefined;
+  private flushDue = Infinity;
   private closed = false;
   private readonly lastSeq = new Map<string, number>();
   private readonly docs = new Map<string, JobDocument>();
@@ -230,6 +233,7 @@ export class SqliteJobStore {
     const cur = this.get(jobId);
     if (!cur || isTerminal(cur.state)) return undefined;
     const to: TerminalState = result.status;
+    this.lastSeq.delete(jobId);
     return this.transition(jobId, to, { result, error: result.error ? (result.error as JobErrorInfo) : null, finished_at: now }, now);
   }
 
@@ -287,7 +291,7 @@ export class SqliteJobStore {
     this.db.run(`INSERT INTO events (job_id, sequence, event) VALUES (?, ?, ?)`, [jobId, seq, JSON.stringify(event)]);
     const keep = this.opts.maxEventsPerJob ?? 500;
     if (seq > keep) this.db.run(`DELETE FROM events WHERE job_id = ? AND sequence <= ?`, [jobId, seq - keep]);
-    this.markDirty();
+    this.markDirty(this.opts.eventFlushDelayMs ?? 250);
     return event;
   }
 
@@ -355,14 +359,18 @@ export class SqliteJobStore {
     return this.opts.path;
   }
 
-  private markDirty(): void {
+  /** Schedules a write within `delayMs` (an earlier pending write covers this change too). */
+  private markDirty(delayMs = this.opts.flushDelayMs ?? 20): void {
     this.dirty = true;
-    if (this.opts.path !== undefined && !this.flushTimer && !this.closed) {
-      this.flushTimer = setTimeout(() => {
-        this.flushTimer = undefined;
-        this.flush();
-      }, this.opts.flushDelayMs ?? 20);
-    }
+    if (this.opts.path === undefined || this.closed) return;
+    const due = Date.now() + delayMs;
+    if (this.flushTimer && this.flushDue <= due) return;
+    clearTimeout(this.flushTimer);
+    this.flushDue = due;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flush();
+    }, delayMs);
   }
 
   private document(jobId: string): JobDocument {

@@ -92,7 +92,9 @@ export function buildLaunch(plan: LaunchPlan): { file: string; args: string[] } 
   const shell = plan.tools.bash ?? (plan.cgroupProcs.length > 0 ? plan.tools.sh : undefined);
   if (!shell) return { file: chain[0]!, args: chain.slice(1) };
   const script = launcherScript(plan.keepFds, plan.tools.bash !== undefined);
-  return { file: shell, args: ['-c', script, 'guestguard-launch', ...plan.cgroupProcs, '--', ...chain] };
+  // --norc: bash reads ~/.bashrc when its stdin is a socket, as Node's stdio pipes are.
+  const flags = plan.tools.bash ? ['--norc', '--noprofile'] : [];
+  return { file: shell, args: [...flags, '-c', script, 'guestguard-launch', ...plan.cgroupProcs, '--', ...chain] };
 }
 
 /** Inside a warm sandbox: read a shell script from fd 5 until EOF, close it, run it. */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { constants as osConstants } from 'node:os';
-import { detectCgroups, SandboxCgroup, type CgroupSupport } from '../cgroups.js';
+import { detectCgroups, pruneLeftoverCgroups, SandboxCgroup, type CgroupSupport } from '../cgroups.js';
 import { SandboxError } from '../errors.js';
 import { compileSeccomp } from '../seccomp/resolve.js';
 import type {
@@ -42,7 +42,12 @@ let cgroupSupport: CgroupSupport | undefined;
 
 function cgroups(parent?: string): CgroupSupport {
   if (parent !== undefined) return detectCgroups(parent);
-  return (cgroupSupport ??= detectCgroups());
+  if (!cgroupSupport) {
+    cgroupSupport = detectCgroups();
+    // Once per process: tidy up after guestguard processes that were killed mid-sandbox.
+    pruneLeftoverCgroups(cgroupSupport);
+  }
+  return cgroupSupport;
 }
 
 function bindOf(entry: string | BindMount): Required<BindMount> {
@@ -84,6 +89,7 @@ export async function spawnBwrap(spec: SandboxSpec): Promise<Sandbox> {
   const limits = spec.limits ?? {};
   const euid = process.geteuid?.() ?? -1;
   const hostUser = spec.hostUser ?? 'nobody';
+  if (euid !== 0 && typeof hostUser === 'object') throw new SandboxError('bad-spec', 'hostUser with a uid/gid needs guestguard to run as root');
   const hostIds =
     euid !== 0 || hostUser === 'caller' ? undefined : hostUser === 'nobody' ? { uid: 65534, gid: 65534 } : { uid: hostUser.uid, gid: hostUser.gid };
 

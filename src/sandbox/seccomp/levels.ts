@@ -74,6 +74,7 @@ function argumentRules(level: SeccompLevel): SeccompRule[] {
     deny(['ioctl'], 'TIOCLINUX reads and writes the console selection buffer', { args: [arg32(1, 'eq', k('TIOCLINUX'))] }),
   ];
   const personalities = [k('PER_LINUX'), k('PER_LINUX32'), k('UNAME26'), k('UNAME26') | k('PER_LINUX32'), k('PER_QUERY')];
+  const socketpairWhy = 'other families would make the kernel load protocol modules on demand (module autoloading is attack surface)';
   const personalityWhy = 'other personality flags (READ_IMPLIES_EXEC, ADDR_NO_RANDOMIZE, ...) switch off exploit mitigations';
   const localFamilies = [k('AF_UNIX')];
   const netFamilies = [k('AF_UNIX'), k('AF_INET'), k('AF_INET6'), k('AF_NETLINK')];
@@ -88,6 +89,7 @@ function argumentRules(level: SeccompLevel): SeccompRule[] {
         args: netFamilies.map((f) => arg32(0, 'ne', f)),
         network: 'allowed',
       }),
+      deny(['socketpair'], socketpairWhy, { args: [arg32(0, 'ne', k('AF_UNIX'))] }),
     );
     return rules;
   }
@@ -101,6 +103,8 @@ function argumentRules(level: SeccompLevel): SeccompRule[] {
       }),
     ),
     deny(['socket'], 'any other address family: without a network only AF_UNIX sockets make sense'),
+    allow(['socketpair'], 'connected AF_UNIX pairs for local IPC', { args: [arg32(0, 'eq', k('AF_UNIX'))] }),
+    deny(['socketpair'], socketpairWhy),
   );
   if (level === 'basic' || level === 'minimal') {
     rules.push(allow(['clone'], 'threads and child processes (namespace flags were refused above)'));
@@ -168,7 +172,7 @@ const BASIC_EXTRA: readonly SeccompRule[] = [
   allow(['rt_sigqueueinfo', 'rt_tgsigqueueinfo', 'signalfd', 'signalfd4', 'pidfd_open', 'pidfd_send_signal'], 'more signal interfaces, confined by the PID namespace'),
   allow(['alarm', 'getitimer', 'setitimer', 'timer_create', 'timer_settime', 'timer_gettime', 'timer_getoverrun', 'timer_delete', 'timerfd_create', 'timerfd_settime', 'timerfd_gettime'], 'timers and timer file descriptors'),
   allow(
-    ['socketpair', 'connect', 'accept', 'accept4', 'bind', 'listen', 'getsockname', 'getpeername', 'sendto', 'recvfrom', 'sendmsg', 'recvmsg', 'sendmmsg', 'recvmmsg', 'shutdown', 'setsockopt', 'getsockopt'],
+    ['connect', 'accept', 'accept4', 'bind', 'listen', 'getsockname', 'getpeername', 'sendto', 'recvfrom', 'sendmsg', 'recvmsg', 'sendmmsg', 'recvmmsg', 'shutdown', 'setsockopt', 'getsockopt'],
     'using sockets; which sockets can exist is decided by the socket() rules and the network namespace',
   ),
   allow(

@@ -32,7 +32,7 @@ static const struct entry table[] = {
     E(kcmp) E(kexec_load) E(init_module) E(finit_module) E(delete_module) E(bpf) E(perf_event_open)
     E(keyctl) E(add_key) E(request_key) E(userfaultfd) E(reboot) E(swapon) E(swapoff) E(open_by_handle_at)
     E(name_to_handle_at) E(acct) E(settimeofday) E(clock_settime) E(quotactl) E(syslog) E(socket)
-    E(ioctl) E(personality) E(clone3) E(getpid) E(getuid) E(openat) E(close) E(io_uring_setup) E(adjtimex)
+    E(ioctl) E(personality) E(clone3) E(socketpair) E(getpid) E(getuid) E(openat) E(close) E(io_uring_setup) E(adjtimex)
 #ifdef SYS_kexec_file_load
     E(kexec_file_load)
 #endif
