@@ -5,6 +5,8 @@ import { registerCat } from './commands/cat.js';
 import { registerCopyOut } from './commands/copy-out.js';
 import { registerFilesystems } from './commands/filesystems.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerJobCommands } from './commands/jobs.js';
+import { registerSandboxCommands } from './commands/sandbox.js';
 import { EXIT_BAD_INPUT } from './errors.js';
 import { VERSION } from '../version.js';
 
@@ -28,6 +30,8 @@ registerLs(program);
 registerCat(program);
 registerCopyOut(program);
 registerInspect(program);
+registerJobCommands(program);
+registerSandboxCommands(program);
 
 try {
   await program.parseAsync(process.argv);
