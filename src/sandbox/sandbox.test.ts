@@ -210,10 +210,9 @@ describe.skipIf(!canSandbox)('bubblewrap sandbox', () => {
     const anyAlive = (): boolean => [pid, ...inner].some((p) => existsSync(`/proc/${p}`));
     for (let i = 0; i < 50 && anyAlive(); i++) await new Promise((r) => setTimeout(r, 100));
     expect(anyAlive()).toBe(false);
-    // The killed guestguard could not remove its cgroups; the next one prunes them.
+    // The killed guestguard could not remove its cgroups; the next one (or a concurrent one) prunes them.
     const support = detectCgroups();
     const prefix = `guestguard-${child.pid}-`;
-    if (support.memory || support.pids) expect(leftoverCgroups(support, prefix).length).toBeGreaterThan(0);
     // The kernel empties the cgroups asynchronously after the kill.
     for (let i = 0; i < 50 && leftoverCgroups(support, prefix).length > 0; i++) {
       pruneLeftoverCgroups(support);
