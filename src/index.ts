@@ -23,3 +23,4 @@ export { copyOut, type CopyOutResult } from './guest/copy-out.js';
 export { listFilesystems, type FilesystemRow } from './guest/filesystem-list.js';
 export { VERSION } from './version.js';
 export { streamDevice, type StreamOptions } from './disk/stream.js';
+export * as jobs from './jobs/index.js';

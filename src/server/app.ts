@@ -56,12 +56,18 @@ function parseListQuery(q: Record<string, string | undefined>): ListQuery {
   return out;
 }
 
+function httpLogger(logger: Logger): Logger {
+  const verbose = logger.level === 'debug' || logger.level === 'trace';
+  return logger.child({ component: 'http' }, { level: verbose ? logger.level : 'warn' });
+}
+
 export function buildApp(opts: AppOptions): FastifyInstance {
   const { service } = opts;
   const app = Fastify({
     bodyLimit: opts.bodyLimit ?? 1 << 20,
     routerOptions: { maxParamLength: 256 },
-    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
+    // Per-request logs only when debugging: at info they would drown everything else.
+    ...(opts.logger ? { loggerInstance: httpLogger(opts.logger) } : { logger: false }),
   }) as unknown as FastifyInstance;
 
   // Jobs are JSON documents only (fastify would otherwise accept text/plain too).

@@ -261,9 +261,10 @@ describe('CLI client commands', () => {
     const missing = await cli(['status', 'job-doesnotexist']);
     expect(missing.status).toBe(1);
     expect(missing.stderr.trim()).toBe('guestguard: no such job: job-doesnotexist');
-    const badDoc = await cli(['submit', '--operation', 'system.echo', '--timeout', '-1']);
+    // Passes the CLI's own checks, rejected by the server: one line naming the field.
+    const badDoc = await cli(['submit', '--operation', 'system.echo', '--deadline', 'tomorrow']);
     expect(badDoc.status).toBe(2);
-    expect(badDoc.stderr.trim().split('\n')).toHaveLength(1);
+    expect(badDoc.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^guestguard: VALIDATION_ERROR: execution\.deadline: /)]);
     const noAuth = await cli(['list', '--server', base], { GUESTGUARD_TOKEN: '' });
     expect(noAuth.status).toBe(2);
     expect(noAuth.stderr).toMatch(/^guestguard: UNAUTHORIZED: /);
