@@ -28,7 +28,10 @@ export abstract class MappedImage implements BlockDevice {
 
   async read(offset: number, length: number): Promise<Uint8Array> {
     checkRange(this, offset, length);
-    const out = new Uint8Array(length);
+    // Not zero-filled up front: host runs overwrite most of it, so zeroing 4 GiB of streamed
+    // data would cost a full extra pass. Every non-host extent fills its own range below.
+    const raw = Buffer.allocUnsafeSlow(length); // own ArrayBuffer, never the shared pool
+    const out = new Uint8Array(raw.buffer, raw.byteOffset, length);
     let pos = 0;
     // A pending host run: consecutive host extents that are contiguous in the same file.
     let run: { file: HostFile; hostOffset: number; bufOffset: number; length: number } | undefined;
@@ -57,14 +60,15 @@ export abstract class MappedImage implements BlockDevice {
           break;
         case 'zero':
           await flush();
-          break; // out is already zero-filled
-        case 'backing':
-          await flush();
-          if (this.backing) {
-            const avail = Math.max(0, Math.min(n, this.backing.size - (offset + pos)));
-            if (avail > 0) out.set(await this.backing.read(offset + pos, avail), pos);
-          }
+          out.fill(0, pos, pos + n);
           break;
+        case 'backing': {
+          await flush();
+          const avail = this.backing ? Math.max(0, Math.min(n, this.backing.size - (offset + pos))) : 0;
+          if (avail > 0) out.set(await this.backing!.read(offset + pos, avail), pos);
+          if (avail < n) out.fill(0, pos + avail, pos + n);
+          break;
+        }
         case 'bytes':
           await flush();
           out.set(ext.bytes.subarray(ext.start, ext.start + n), pos);
