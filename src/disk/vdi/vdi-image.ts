@@ -7,7 +7,7 @@ import { ImageFormatError } from '../../errors.js';
 import type { DiskImage } from '../disk-image.js';
 import type { HostFile } from '../host-file.js';
 import { MappedImage, type Extent } from '../mapped-image.js';
-import { PagedTable } from '../vhd/paged-table.js';
+import { PagedTable } from '../paged-table.js';
 import { VDI_HEADER_READ, VDI_TYPE_FIXED, parseVdiHeader, type VdiHeader } from './header.js';
 
 const BLOCK_FREE = 0xffffffff;

@@ -11,7 +11,7 @@ import { guidToString } from '../../util/binary.js';
 import type { DiskImage, ImageContext } from '../disk-image.js';
 import type { HostFile } from '../host-file.js';
 import { MappedImage, type Extent } from '../mapped-image.js';
-import { bitRun } from './bitmap-run.js';
+import { bitRun } from '../bitmap-run.js';
 import { DYNAMIC_HEADER_SIZE, hasParentId, parseDynamicHeader, type DynamicHeader } from './dynamic-header.js';
 import {
   DISK_DIFFERENCING,
@@ -23,7 +23,7 @@ import {
   vhdVirtualSize,
   type VhdFooter,
 } from './footer.js';
-import { LoadingCache, PagedTable } from './paged-table.js';
+import { LoadingCache, PagedTable } from '../paged-table.js';
 import { parentCandidates, readLocatorPaths } from './parent-locator.js';
 
 const UNALLOCATED = 0xffffffff;

@@ -3,8 +3,8 @@
  * Shared by the vhd, vhdx and vdi readers: open() reads no table up front; pages are read on
  * first use and kept in a bounded LRU, and concurrent misses on one page share a single read.
  */
-import { ImageFormatError } from '../../errors.js';
-import { LruCache } from '../../util/lru.js';
+import { ImageFormatError } from '../errors.js';
+import { LruCache } from '../util/lru.js';
 
 /** Reads exactly `length` bytes of the container at `offset` (typed errors on failure). */
 export type ReadFn = (offset: number, length: number, structure: string) => Promise<Uint8Array>;
