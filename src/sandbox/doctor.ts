@@ -10,8 +10,9 @@ import { detectBwrap } from './bwrap/detect.js';
 import { findExecutable } from './bwrap/launch.js';
 import { hostArch } from './seccomp/arch.js';
 import { spawnBwrap } from './bwrap/sandbox.js';
+import { networkChecks } from './net/doctor.js';
 
-export type CheckName = 'bwrap' | 'user-namespaces' | 'cgroups' | 'seccomp' | 'rlimits' | 'nft' | 'kvm';
+export type CheckName = 'bwrap' | 'user-namespaces' | 'cgroups' | 'seccomp' | 'rlimits' | 'nft' | 'kvm' | 'net-tools' | 'netns' | 'veth' | 'firewall';
 
 export interface DoctorCheck {
   name: CheckName;
@@ -143,7 +144,7 @@ async function bwrapCheck(): Promise<DoctorCheck> {
 }
 
 export async function doctor(): Promise<DoctorReport> {
-  const [bwrap, userns, nft] = await Promise.all([bwrapCheck(), userNamespaces(), nftCheck()]);
+  const [bwrap, userns, nft, net] = await Promise.all([bwrapCheck(), userNamespaces(), nftCheck(), networkChecks()]);
   const seccomp = seccompCheck();
   const prlimit = findExecutable('prlimit');
   const setpriv = findExecutable('setpriv');
@@ -155,7 +156,7 @@ export async function doctor(): Promise<DoctorReport> {
       setpriv ? 'setpriv present (unprivileged host user, parent-death signal)' : 'setpriv missing (util-linux): sandboxes outlive a killed guestguard',
     ].join('; '),
   };
-  const checks = [bwrap, userns, cgroupCheck(), seccomp, rlimits, nft, kvmCheck()];
+  const checks = [bwrap, userns, cgroupCheck(), seccomp, rlimits, nft, ...net, kvmCheck()];
   return {
     platform: process.platform,
     arch: process.arch,

@@ -12,7 +12,9 @@ import type { Sandbox, SandboxSpec } from './types.js';
 
 export type {
   BindMount,
+  EgressPolicy,
   ExecOptions,
+  FirewallMode,
   HostUser,
   LimitName,
   NetworkPolicy,
@@ -21,6 +23,7 @@ export type {
   SandboxResult,
   SandboxSpec,
   SandboxState,
+  SandboxNetworkInfo,
   SandboxStats,
   SeccompSetting,
   StdioSetting,
@@ -30,6 +33,7 @@ export { doctor, type DoctorCheck, type DoctorReport, type CheckName } from './d
 export { detectCgroups, type CgroupSupport } from './cgroups.js';
 export { detectBwrap, type BwrapInfo } from './bwrap/detect.js';
 export { parseSize, parseDuration, parseCount } from './units.js';
+export * from './net/index.js';
 
 // seccomp
 export { compilePolicy, actionValue, type CompiledFilter, type CompileOptions } from './seccomp/compiler.js';

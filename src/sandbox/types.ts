@@ -3,8 +3,40 @@ import type { Readable, Writable } from 'node:stream';
 import type { SeccompLevel } from './seccomp/levels.js';
 import type { SeccompPolicy } from './seccomp/policy.js';
 
-/** Network policies. For now only `none`: an empty network namespace with loopback. */
-export type NetworkPolicy = 'none';
+/**
+ * What a firewall failure does: `enforce` (default) applies the rules and any error stops the
+ * sandbox from starting; `test` builds the rules and validates them with `nft --check` without
+ * applying them (the link is then unfiltered); `disabled` builds no rules at all.
+ */
+export type FirewallMode = 'enforce' | 'test' | 'disabled';
+
+/** Egress allowlist through a veth pair; see src/sandbox/net/. */
+export interface EgressPolicy {
+  /** "HOST:PORT", "CIDR:PORT", "HOST:LOW-HIGH", optionally followed by "/udp" (default tcp). Hostnames are resolved on the host at spawn. */
+  allow: readonly string[];
+  /** Default `enforce`. */
+  firewall?: FirewallMode;
+}
+
+/** `none`: an empty network namespace with loopback only. Otherwise an egress allowlist. */
+export type NetworkPolicy = 'none' | EgressPolicy;
+
+/** The network a sandbox got (Sandbox.network). */
+export interface SandboxNetworkInfo {
+  mode: 'none' | 'egress';
+  firewall?: FirewallMode;
+  /** Name of the network namespace (under /run/netns). */
+  netns?: string;
+  /** Host end of the veth pair. */
+  hostInterface?: string;
+  /** The sandbox's IPv4 address and its gateway (the host end). */
+  address?: string;
+  gateway?: string;
+  /** Allowed flows after resolving hostnames, e.g. "198.51.100.7:443/tcp". */
+  allowed?: string[];
+  /** Problems that did not stop the sandbox (test-mode validation failures, sweep errors). */
+  warnings?: string[];
+}
 
 /**
  * Which seccomp filter to load: a built-in level, a policy object, a YAML policy file, or
@@ -101,6 +133,8 @@ export interface SandboxResult {
   stats: SandboxStats;
   /** Set when bwrap failed before the command started (with bwrap's own message). */
   setupError?: string;
+  /** Teardown steps that failed (network objects that could not be removed), each with its command. */
+  cleanupErrors?: string[];
 }
 
 export type SandboxState = 'warm' | 'running' | 'exited';
@@ -118,6 +152,8 @@ export interface Sandbox {
   readonly stdin: Writable | null;
   readonly stdout: Readable | null;
   readonly stderr: Readable | null;
+  /** The sandbox's network (address, allowed flows) when it has one beyond loopback. */
+  readonly network?: SandboxNetworkInfo;
   /** Resolves once bwrap has started the command (or a warm sandbox's supervisor); rejects if setup failed. */
   ready(): Promise<void>;
   /** Starts the command in a warm sandbox (spawned without `command`); once per sandbox. */

@@ -24,6 +24,8 @@ export interface BwrapPlan {
   statusFd: number;
   /** bwrap ≥ 0.8: forbid further user namespaces inside (belt and braces next to seccomp). */
   disableUserns: boolean;
+  /** Run in the network namespace bwrap was started in (prepared by net/) instead of a new empty one. */
+  inheritNetwork?: boolean;
   command: readonly string[];
 }
 
@@ -50,7 +52,7 @@ export function buildBwrapArgs(plan: BwrapPlan): string[] {
     '--unshare-user',
     '--unshare-ipc',
     '--unshare-pid',
-    '--unshare-net',
+    ...(plan.inheritNetwork ? [] : ['--unshare-net']),
     '--unshare-uts',
     '--unshare-cgroup',
     '--uid',

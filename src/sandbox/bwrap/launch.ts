@@ -1,8 +1,9 @@
 /**
  * The host-side launch chain and the in-sandbox supervisor for warm sandboxes.
  *
- *   sh (joins the sandbox cgroups, then exec) → setpriv (unprivileged host uid, parent-death
- *   signal) → prlimit (rlimits) → bwrap (namespaces, mounts, seccomp) → command
+ *   sh (joins the sandbox cgroups, then exec) → [nsenter --net (a prepared network namespace)]
+ *   → setpriv (unprivileged host uid, parent-death signal) → prlimit (rlimits) → bwrap
+ *   (namespaces, mounts, seccomp) → command
  *
  * Each step exec()s the next, so the pid we spawned is the bwrap pid, already in its cgroups
  * before any sandboxed process exists.
@@ -29,8 +30,10 @@ export interface LaunchPlan {
   hostIds?: { uid: number; gid: number };
   /** Descriptors above 2 to keep open (bwrap's seccomp and status fds, the supervisor's). */
   keepFds: readonly number[];
+  /** Enter this network namespace first (as root, before privileges are dropped); needs tools.nsenter. */
+  netnsPath?: string;
   /** Paths of the helpers; a missing one drops that step (doctor reports it). */
-  tools: { bash?: string; sh?: string; setpriv?: string; prlimit?: string };
+  tools: { bash?: string; sh?: string; setpriv?: string; prlimit?: string; nsenter?: string };
 }
 
 /** Finds an executable on PATH (plus the sbin folders), or undefined. */
@@ -64,6 +67,10 @@ function launcherScript(keep: readonly number[], closeFds: boolean): string {
 
 export function buildLaunch(plan: LaunchPlan): { file: string; args: string[] } {
   const chain: string[] = [];
+  if (plan.netnsPath !== undefined) {
+    if (!plan.tools.nsenter) throw new SandboxError('unavailable', 'nsenter (util-linux) is needed to start a sandbox in its network namespace');
+    chain.push(plan.tools.nsenter, `--net=${plan.netnsPath}`, '--');
+  }
   if (plan.tools.setpriv) {
     chain.push(plan.tools.setpriv);
     if (plan.hostIds) chain.push('--reuid', String(plan.hostIds.uid), '--regid', String(plan.hostIds.gid), '--clear-groups');

@@ -14,6 +14,8 @@ import { constants as osConstants } from 'node:os';
 import { detectCgroups, pruneLeftoverCgroups, SandboxCgroup, type CgroupSupport } from '../cgroups.js';
 import { SandboxError } from '../errors.js';
 import { compileSeccomp } from '../seccomp/resolve.js';
+import { setupNetwork, type SandboxNetwork } from '../net/setup.js';
+import { CleanupFailedError } from '../net/errors.js';
 import type {
   BindMount,
   ExecOptions,
@@ -23,6 +25,8 @@ import type {
   SandboxSpec,
   SandboxState,
   SandboxStats,
+  SandboxNetworkInfo,
+  EgressPolicy,
 } from '../types.js';
 import { buildBwrapArgs, checkSandboxPath, isForbiddenHostPath, type MountOp } from './args.js';
 import { detectBwrap } from './detect.js';
@@ -79,10 +83,10 @@ function signalName(n: number): NodeJS.Signals | null {
 export async function spawnBwrap(spec: SandboxSpec): Promise<Sandbox> {
   const bwrap = detectBwrap();
   if (typeof bwrap === 'string') throw new SandboxError('unavailable', bwrap);
-  if (spec.network !== undefined && spec.network !== 'none') throw new SandboxError('bad-spec', `unsupported network policy: ${String(spec.network)}`);
+  const egress = egressPolicy(spec);
   if (spec.command !== undefined && spec.command.length === 0) throw new SandboxError('bad-spec', 'empty command');
 
-  const filter = spec.seccomp === false ? undefined : compileSeccomp(spec.seccomp ?? 'basic', 'none');
+  const filter = spec.seccomp === false ? undefined : compileSeccomp(spec.seccomp ?? 'basic', egress ? 'allowed' : 'none');
   const uid = spec.uid ?? 1000;
   const gid = spec.gid ?? 1000;
   const cwd = checkSandboxPath(spec.cwd ?? '/tmp', 'cwd');
@@ -98,6 +102,7 @@ export async function spawnBwrap(spec: SandboxSpec): Promise<Sandbox> {
   const work = mkdtempSync(join(tmpdir(), 'guestguard-sandbox-'));
   const cleanupWork = (): void => rmSync(work, { recursive: true, force: true });
   let cgroup: SandboxCgroup | null = null;
+  let net: SandboxNetwork | null = null;
   try {
     // Readable by the unprivileged host user bwrap runs as.
     chmodSync(work, 0o755);
@@ -106,6 +111,12 @@ export async function spawnBwrap(spec: SandboxSpec): Promise<Sandbox> {
     writeFileSync(join(work, 'group'), ids.group, { mode: 0o644 });
     mounts.push({ kind: 'ro-bind', host: join(work, 'passwd'), sandbox: '/etc/passwd' });
     mounts.push({ kind: 'ro-bind', host: join(work, 'group'), sandbox: '/etc/group' });
+    if (egress) {
+      // Namespace, veth and firewall rules exist before bwrap starts inside the namespace.
+      net = await setupNetwork(id, egress, { hostname: spec.hostname ?? 'guestguard' });
+      writeFileSync(join(work, 'hosts'), net.hostsFile, { mode: 0o644 });
+      mounts.push({ kind: 'ro-bind', host: join(work, 'hosts'), sandbox: '/etc/hosts' });
+    }
 
     const support = cgroups(spec.cgroupParent);
     cgroup = SandboxCgroup.create(id, support, {
@@ -131,6 +142,7 @@ export async function spawnBwrap(spec: SandboxSpec): Promise<Sandbox> {
       ...(filter ? { seccompFd: SECCOMP_FD } : {}),
       statusFd: STATUS_FD,
       disableUserns: bwrap.disableUserns,
+      inheritNetwork: net !== null,
       command: warm ? ['/bin/sh', '-c', SUPERVISOR_SCRIPT] : spec.command!,
     });
     const launch = buildLaunch({
@@ -140,7 +152,9 @@ export async function spawnBwrap(spec: SandboxSpec): Promise<Sandbox> {
       rlimits,
       ...(hostIds ? { hostIds } : {}),
       keepFds: [...(filter ? [SECCOMP_FD] : []), STATUS_FD, ...(warm ? [SUPERVISOR_FD] : [])],
+      ...(net ? { netnsPath: net.netnsPath } : {}),
       tools: {
+        ...(findExecutable('nsenter') ? { nsenter: findExecutable('nsenter')! } : {}),
         ...(existsSync('/bin/sh') ? { sh: '/bin/sh' } : {}),
         ...(findExecutable('bash') ? { bash: findExecutable('bash')! } : {}),
         ...optionalTool('setpriv'),
@@ -153,12 +167,21 @@ export async function spawnBwrap(spec: SandboxSpec): Promise<Sandbox> {
       child.once('spawn', resolve);
       child.once('error', (err) => reject(new SandboxError('setup-failed', `cannot start ${launch.file}: ${err.message}`)));
     });
-    return new BwrapSandbox(id, child, { filter: filter?.bytes, warm, cgroup, work, cleanupWork, spec, cpuSeconds: limits.cpuSeconds });
+    return new BwrapSandbox(id, child, { filter: filter?.bytes, warm, cgroup, net, work, cleanupWork, spec, cpuSeconds: limits.cpuSeconds });
   } catch (err) {
     if (cgroup) await cgroup.remove();
+    await net?.teardown().catch(() => undefined);
     cleanupWork();
     throw err;
   }
+}
+
+/** The spec's egress allowlist, or null for `none`. */
+function egressPolicy(spec: SandboxSpec): EgressPolicy | null {
+  const n = spec.network;
+  if (n === undefined || n === 'none') return null;
+  if (typeof n !== 'object' || n === null || !Array.isArray(n.allow)) throw new SandboxError('bad-spec', `unsupported network policy: ${JSON.stringify(n)}`);
+  return n;
 }
 
 function optionalTool(name: 'setpriv' | 'prlimit'): { setpriv?: string } | { prlimit?: string } {
@@ -170,6 +193,7 @@ interface Options {
   filter: Buffer | undefined;
   warm: boolean;
   cgroup: SandboxCgroup | null;
+  net: SandboxNetwork | null;
   work: string;
   cleanupWork: () => void;
   spec: SandboxSpec;
@@ -261,6 +285,10 @@ class BwrapSandbox implements Sandbox {
 
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  get network(): SandboxNetworkInfo | undefined {
+    return this.o.net?.info;
   }
 
   get state(): SandboxState {
@@ -377,8 +405,24 @@ class BwrapSandbox implements Sandbox {
       setupError = msg ? msg.split('\n').slice(0, 5).join('; ') : `bwrap exited with ${exitCode ?? sig} before starting the command`;
     }
     if (this.o.cgroup) await this.o.cgroup.remove();
+    const cleanupErrors: string[] = [];
+    try {
+      await this.o.net?.teardown();
+    } catch (err) {
+      if (err instanceof CleanupFailedError) cleanupErrors.push(...err.errors.map((e) => e.message));
+      else cleanupErrors.push((err as Error).message);
+    }
     this.o.cleanupWork();
-    return { exitCode, signal: sig, limit, limitsHit, durationMs, stats, ...(setupError !== undefined ? { setupError } : {}) };
+    return {
+      exitCode,
+      signal: sig,
+      limit,
+      limitsHit,
+      durationMs,
+      stats,
+      ...(setupError !== undefined ? { setupError } : {}),
+      ...(cleanupErrors.length > 0 ? { cleanupErrors } : {}),
+    };
   }
 }
 
