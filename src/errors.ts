@@ -22,7 +22,8 @@ export type ErrorCode =
   | 'NOT_A_SYMLINK'
   | 'SYMLINK_LOOP'
   | 'LIMIT_EXCEEDED'
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_POLICY';
 
 export interface ErrorContext {
   /** Name of the on-disk structure at fault, e.g. "qcow2 header" or "GPT entry 3". */

@@ -23,4 +23,5 @@ export { copyOut, type CopyOutResult } from './guest/copy-out.js';
 export { listFilesystems, type FilesystemRow } from './guest/filesystem-list.js';
 export { VERSION } from './version.js';
 export { streamDevice, type StreamOptions } from './disk/stream.js';
+export * as audit from './audit/index.js';
 export * as jobs from './jobs/index.js';

@@ -5,6 +5,7 @@ import { registerCat } from './commands/cat.js';
 import { registerCopyOut } from './commands/copy-out.js';
 import { registerFilesystems } from './commands/filesystems.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerProfile } from './commands/profile.js';
 import { registerJobCommands } from './commands/jobs.js';
 import { registerSandboxCommands } from './commands/sandbox.js';
 import { EXIT_BAD_INPUT } from './errors.js';
@@ -30,6 +31,7 @@ registerLs(program);
 registerCat(program);
 registerCopyOut(program);
 registerInspect(program);
+registerProfile(program);
 registerJobCommands(program);
 registerSandboxCommands(program);
 

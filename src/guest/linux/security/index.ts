@@ -17,7 +17,7 @@ export type { MountFacts, MountSummary } from './mounts.js';
 export type { SshdConfig, SshdMatchBlock, SshdSetting } from './sshd.js';
 export type { SysctlInfo, SysctlValue } from './sysctl.js';
 export { mountFacts } from './mounts.js';
-export { readSshdConfig, SSHD_DEFAULTS } from './sshd.js';
+export { readSshdConfig, SSHD_DEFAULTS, SSHD_KEYWORD_ALIASES } from './sshd.js';
 export { readSysctl, normalizeSysctlKey } from './sysctl.js';
 export { cmdlineValue } from './mac.js';
 

@@ -40,7 +40,8 @@ export interface SshdConfig {
 }
 
 const ACCUMULATE = new Set(['port', 'listenaddress', 'hostkey', 'hostcertificate', 'acceptenv', 'allowusers', 'denyusers', 'allowgroups', 'denygroups']);
-const ALIASES: Record<string, string> = {
+/** Old keyword spellings sshd still accepts, folded to their current names. */
+export const SSHD_KEYWORD_ALIASES: Readonly<Record<string, string>> = {
   challengeresponseauthentication: 'kbdinteractiveauthentication',
   skeyauthentication: 'kbdinteractiveauthentication',
   dsaauthentication: 'pubkeyauthentication',
@@ -120,7 +121,7 @@ export async function readSshdConfig(reader: GuestReader, path = '/etc/ssh/sshd_
       if (t === '' || t.startsWith('#')) continue;
       const parsed = splitLine(t);
       if (!parsed) continue;
-      const keyword = ALIASES[parsed.keyword] ?? parsed.keyword;
+      const keyword = SSHD_KEYWORD_ALIASES[parsed.keyword] ?? parsed.keyword;
       if (keyword === 'match') {
         const criteria = parsed.args.join(' ');
         // "Match all" returns to global-like settings for everyone but is still a Match block to sshd.
