@@ -59,6 +59,10 @@ describe('run options', () => {
       hostUser: { uid: 1234, gid: 5678 },
     });
     expect(runSpec(['x'], { ...base, seccomp: './p.yaml' }).seccomp).toEqual({ file: './p.yaml' });
+    expect(runSpec(['x'], { ...base, net: 'allow=192.0.2.1:443,db.example:5432/udp', firewall: 'test' }).network).toEqual({
+      allow: ['192.0.2.1:443', 'db.example:5432/udp'],
+      firewall: 'test',
+    });
   });
 
   it.each([
@@ -66,6 +70,10 @@ describe('run options', () => {
     [{ pids: '-3' }, /invalid --pids/],
     [{ timeout: '5 parsecs' }, /invalid --timeout/],
     [{ net: 'host' }, /unsupported --net "host"/],
+    [{ net: 'allow=' }, /empty allowlist/],
+    [{ net: 'allow=127.0.0.1:6379' }, /loopback destination/],
+    [{ net: 'allow=192.0.2.1:443', firewall: 'off' }, /invalid --firewall "off"/],
+    [{ firewall: 'test' }, /--firewall applies to --net allow=/],
     [{ env: ['NOEQUALS'] }, /invalid --env/],
     [{ hostUser: 'root' }, /invalid --host-user/],
   ])('reject bad values: %o', (over, message) => {
@@ -141,7 +149,7 @@ describe.skipIf(!existsSync(BUILT) || !canSandbox)('guestguard run and doctor', 
     const r = gg(['doctor', '--json']);
     const report = JSON.parse(r.stdout) as { sandboxUsable: boolean; checks: { name: string; ok: boolean; detail: string }[] };
     expect(r.status).toBe(report.sandboxUsable ? 0 : 1);
-    expect(report.checks.map((c) => c.name)).toEqual(['bwrap', 'user-namespaces', 'cgroups', 'seccomp', 'rlimits', 'nft', 'kvm']);
+    expect(report.checks.map((c) => c.name)).toEqual(['bwrap', 'user-namespaces', 'cgroups', 'seccomp', 'rlimits', 'nft', 'net-tools', 'netns', 'veth', 'firewall', 'kvm']);
     expect(report.checks.find((c) => c.name === 'bwrap')!.ok).toBe(true);
     const text = gg(['doctor']);
     expect(text.stdout).toMatch(/^ok {3}bwrap {12}\/usr/m);

@@ -12,8 +12,12 @@ import {
   parseCount,
   parseDuration,
   parseSize,
+  parseAllowList,
   spawn,
+  SandboxError,
+  type FirewallMode,
   type HostUser,
+  type NetworkPolicy,
   type ResourceLimits,
   type SandboxSpec,
 } from '../../sandbox/index.js';
@@ -29,6 +33,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 interface RunOptions {
   seccomp: string;
   net: string;
+  firewall?: string;
   memory?: string;
   pids?: string;
   cpu?: string;
@@ -49,9 +54,23 @@ function parseHostUser(text: string): HostUser {
   return { uid: Number(m[1]), gid: Number(m[2]) };
 }
 
+/** `--net none` or `--net allow=HOST:PORT,...` (+ `--firewall`) → network policy. */
+function parseNet(net: string, firewall: string | undefined): NetworkPolicy {
+  if (firewall !== undefined && !['enforce', 'test', 'disabled'].includes(firewall)) {
+    throw new GuestguardError('INVALID_ARGUMENT', `invalid --firewall "${firewall}" (enforce, test or disabled)`);
+  }
+  if (net === 'none') {
+    if (firewall !== undefined) throw new GuestguardError('INVALID_ARGUMENT', '--firewall applies to --net allow=...');
+    return 'none';
+  }
+  if (!net.startsWith('allow=')) throw new GuestguardError('INVALID_ARGUMENT', `unsupported --net "${net}" (none or allow=HOST:PORT,...)`);
+  const allow = parseAllowList(net.slice('allow='.length)).map((e) => e.text);
+  return { allow, ...(firewall !== undefined ? { firewall: firewall as FirewallMode } : {}) };
+}
+
 /** Turns `run` options into a sandbox spec (exported for tests). */
 export function runSpec(command: string[], o: RunOptions): SandboxSpec {
-  if (o.net !== 'none') throw new GuestguardError('INVALID_ARGUMENT', `unsupported --net "${o.net}" (only "none" for now)`);
+  const network = parseNet(o.net, o.firewall);
   const limits: ResourceLimits = {};
   if (o.memory !== undefined) limits.memoryBytes = parseSize(o.memory, '--memory');
   if (o.pids !== undefined) limits.pids = parseCount(o.pids, '--pids');
@@ -68,7 +87,7 @@ export function runSpec(command: string[], o: RunOptions): SandboxSpec {
     rw: o.rw.map(splitBind),
     env,
     seccomp: isSeccompLevel(o.seccomp) ? o.seccomp : { file: o.seccomp },
-    network: 'none',
+    network,
     limits,
     systemBinds: o.systemBinds,
     stdin: 'inherit',
@@ -83,10 +102,11 @@ export function runSpec(command: string[], o: RunOptions): SandboxSpec {
 function registerRun(program: Command): void {
   program
     .command('run')
-    .description('run a command in a sandbox: own namespaces, no network, seccomp filter, resource limits; exits with its status')
+    .description('run a command in a sandbox: own namespaces, no network (or an egress allowlist), seccomp filter, resource limits; exits with its status')
     .argument('<command...>', 'the command and its arguments (put them after --)')
     .option('--seccomp <level|file>', 'minimal, basic, permissive, or a YAML policy file', 'basic')
-    .option('--net <policy>', 'network policy (none: loopback only)', 'none')
+    .option('--net <policy>', 'network: none (loopback only) or allow=HOST:PORT,CIDR:PORT,... (egress allowlist; needs root)', 'none')
+    .option('--firewall <mode>', 'with --net allow=: enforce (default), test (validate rules, do not apply) or disabled')
     .option('--memory <size>', 'memory limit, e.g. 512M')
     .option('--pids <n>', 'limit on processes and threads')
     .option('--cpu <duration>', 'CPU-time limit, e.g. 10s')
@@ -101,7 +121,15 @@ function registerRun(program: Command): void {
     .action(
       action(async (command: string[], o: RunOptions) => {
         const spec = runSpec(command, o);
-        const sb = await spawn(spec);
+        let sb;
+        try {
+          sb = await spawn(spec);
+        } catch (err) {
+          if (!(err instanceof SandboxError) || err.failure === 'bad-spec') throw err;
+          process.stderr.write(`guestguard: sandbox failed to start: ${err.message}\n`);
+          return EXIT_SANDBOX_FAILED;
+        }
+        for (const w of sb.network?.warnings ?? []) process.stderr.write(`guestguard: ${w}\n`);
         const stop = (): void => void sb.destroy();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
@@ -174,9 +202,40 @@ function registerDoctor(program: Command): void {
     );
 }
 
+function registerPool(program: Command): void {
+  program
+    .command('pool')
+    .description('pre-warmed sandbox pools (what `worker` and `serve` run job handlers in)')
+    .command('stats')
+    .description('warm a pool, run single-use acquisitions through it, print its stats (idle, active, queued, totals, spawn/acquire p50/p95/p99)')
+    .option('--template <kind>', 'job (Node + guestguard read-only, as workers use) or plain (system folders only)', 'job')
+    .option('--size <n>', 'pool size (warm sandboxes kept ready)', '2')
+    .option('--runs <n>', 'acquisitions to run (0: only warm the pool)', '20')
+    .option('--command <cmd>', 'command each sandbox runs, split on spaces', '/bin/true')
+    .option('--back-to-back', 'do not wait for a warm sandbox before each acquisition (shows queueing)')
+    .option('--json', 'print one JSON object')
+    .action(
+      action(async (o: { template: string; size: string; runs: string; command: string; backToBack?: boolean; json?: boolean }) => {
+        if (o.template !== 'job' && o.template !== 'plain') throw new GuestguardError('INVALID_ARGUMENT', `unknown --template "${o.template}" (job or plain)`);
+        const { runPoolStats, formatPoolStats } = await import('../../sandbox/pool/index.js');
+        const r = await runPoolStats({
+          template: o.template,
+          size: parseCount(o.size, '--size'),
+          runs: /^0+$/.test(o.runs) ? 0 : parseCount(o.runs, '--runs'),
+          command: o.command.split(' ').filter(Boolean),
+          warmEach: !o.backToBack,
+        });
+        if (o.json) writeJson(r);
+        else process.stdout.write(formatPoolStats(r));
+        return r.failed_runs === 0 && r.pool.failures === 0 ? 0 : 1;
+      }),
+    );
+}
+
 export function registerSandboxCommands(program: Command): void {
   registerRun(program);
   registerSeccomp(program);
   registerDoctor(program);
+  registerPool(program);
 }
 

@@ -7,6 +7,11 @@ export interface SandboxInput {
   exportName: string;
   payload: HandlerPayload;
   job: HandlerJobInfo;
+  /**
+   * Set by the executor side for a handler in a launched (e.g. bwrap) process: host folders whose
+   * files the handler reaches through the file broker instead of its own file system.
+   */
+  brokered?: readonly string[];
 }
 
 export interface SandboxUsage {
@@ -14,10 +19,35 @@ export interface SandboxUsage {
   peak_memory_mb: number;
 }
 
+/** Read-only file operations a sandboxed handler asks the executor's file broker for. */
+export type FileRequest =
+  | { op: 'stat'; path: string }
+  | { op: 'open'; path: string }
+  | { op: 'read'; handle: number; position: number; length: number }
+  | { op: 'close'; handle: number };
+
+/** What stat/open return: the fields the disk layer uses. */
+export interface BrokeredStat {
+  size: number;
+  mode: number;
+  mtimeMs: number;
+  dev: number;
+  ino: number;
+  kind: 'file' | 'directory' | 'other';
+}
+
+export type FileReply =
+  | { ok: true; stat?: BrokeredStat; handle?: number; data?: Uint8Array }
+  | { ok: false; code: string; message: string };
+
 export type SandboxMessage =
   | { t: 'progress'; update: ProgressUpdate }
   | { t: 'metrics'; metrics: { disk_read_bytes?: number } }
   | { t: 'done'; output: HandlerOutput; usage: SandboxUsage }
-  | { t: 'error'; error: SerializedError; usage: SandboxUsage };
+  | { t: 'error'; error: SerializedError; usage: SandboxUsage }
+  | { t: 'file'; id: number; request: FileRequest };
 
-export type ParentMessage = { t: 'run'; input: SandboxInput } | { t: 'abort'; reason: string };
+export type ParentMessage =
+  | { t: 'run'; input: SandboxInput }
+  | { t: 'abort'; reason: string }
+  | { t: 'file'; id: number; reply: FileReply };

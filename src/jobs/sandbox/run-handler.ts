@@ -6,13 +6,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { JobError, toJobErrorInfo, type SerializedError } from '../errors.js';
+import { JobError, serializeError, toJobErrorInfo, type SerializedError } from '../errors.js';
 import { siblingModule } from '../handlers/registry.js';
 import type { HandlerOutput, HandlerSpec, ProgressUpdate } from '../handlers/types.js';
-import type { SandboxInput, SandboxMessage, SandboxUsage } from './protocol.js';
-import { needsTsLoader, tsLoaderExecArgv } from './ts-loader.js';
+import { FileBroker } from './file-broker.js';
+import { readFrames, writeFrame } from './frames.js';
+import { getLauncherScope, getProcessLauncher, type LaunchedProcess, type ProcessLauncher } from './launcher.js';
+import type { ParentMessage, SandboxInput, SandboxMessage, SandboxUsage } from './protocol.js';
+import { needsTsLoader, tsCacheDir, tsLoaderExecArgv, warmTsCache } from './ts-loader.js';
 
-export type SandboxInfo = { kind: 'thread'; threadId: number } | { kind: 'process'; pid: number };
+/** Where a handler call runs; `sandbox` names the launcher's sandbox (e.g. "bwrap:guestguard-…") when one is used. */
+export type SandboxInfo = { kind: 'thread'; threadId: number } | { kind: 'process'; pid: number; sandbox?: string };
 
 export interface RunHandlerOptions {
   /** Hard limit; on expiry the work is killed and the promise rejects with TIMEOUT. */
@@ -24,6 +28,12 @@ export interface RunHandlerOptions {
   onProgress?(update: ProgressUpdate): void;
   onMetrics?(m: { disk_read_bytes?: number }): void;
   onSpawn?(info: SandboxInfo): void;
+  /**
+   * Runs the handler in a process from this launcher, whatever its isolation (undefined: the one
+   * installed with setProcessLauncher(), if its scope takes this call; null: none, threads and
+   * plain child processes).
+   */
+  launcher?: ProcessLauncher | null;
 }
 
 export interface HandlerRunResult {
@@ -35,6 +45,8 @@ interface Box {
   info: SandboxInfo;
   abort(reason: string): void;
   kill(): void;
+  /** Resolves once the process exists (launched processes start asynchronously). */
+  started?: Promise<void>;
 }
 
 const live = new Set<SandboxInfo>();
@@ -111,9 +123,15 @@ export function runHandler(spec: HandlerSpec, input: SandboxInput, opts: RunHand
       stop(new JobError('CANCELLED', reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'job cancelled', { phase: 'execution' }));
     };
 
-    const box: Box = spec.isolation === 'process' ? spawnProcess(spec, input, onMessage, onExit) : spawnThread(spec, input, onMessage, onExit);
+    const launcher = opts.launcher === undefined ? installedLauncherFor(input) : opts.launcher;
+    const box: Box = launcher
+      ? spawnLaunched(launcher, spec, input, onMessage, onExit)
+      : spec.isolation === 'process'
+        ? spawnProcess(spec, input, onMessage, onExit)
+        : spawnThread(spec, input, onMessage, onExit);
     live.add(box.info);
-    opts.onSpawn?.(box.info);
+    if (box.started) void box.started.then(() => !exited && opts.onSpawn?.(box.info));
+    else opts.onSpawn?.(box.info);
 
     if (opts.signal?.aborted) onAbort();
     else opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -194,6 +212,105 @@ function spawnProcess(spec: HandlerSpec, input: SandboxInput, onMessage: (m: San
     },
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+const NO_USAGE: SandboxUsage = { cpu_seconds: 0, peak_memory_mb: 0 };
+
+/** The installed launcher, if its scope takes this call. */
+function installedLauncherFor(input: SandboxInput): ProcessLauncher | null {
+  const launcher = getProcessLauncher();
+  if (!launcher) return null;
+  return getLauncherScope() === 'all' || imagePathOf(input) !== undefined ? launcher : null;
+}
+
+/** payload.data.image.path when present: the one host file a sandboxed handler may read. */
+function imagePathOf(input: SandboxInput): string | undefined {
+  const image = input.payload.data['image'];
+  const path = image !== null && typeof image === 'object' ? (image as { path?: unknown }).path : undefined;
+  return typeof path === 'string' && path.length > 0 ? path : undefined;
+}
+
+/**
+ * A handler in a process started by a ProcessLauncher (e.g. a pooled bwrap sandbox): messages
+ * are framed over the process's fd 0 / fd 3, and its image is served by a FileBroker.
+ */
+function spawnLaunched(
+  launcher: ProcessLauncher,
+  spec: HandlerSpec,
+  input: SandboxInput,
+  onMessage: (m: SandboxMessage) => void,
+  onExit: (d: string) => void,
+): Box {
+  const entry = siblingModule(import.meta.url, 'stream-entry');
+  const ts = needsTsLoader(entry, spec.module);
+  const info: SandboxInfo = { kind: 'process', pid: -1, sandbox: launcher.kind };
+  const waiting = new AbortController();
+  let proc: LaunchedProcess | undefined;
+  let broker: FileBroker | undefined;
+  let killed = false;
+  const send = (m: ParentMessage): void => {
+    if (proc) void writeFrame(proc.input, m).catch(() => undefined);
+  };
+
+  const started = (async () => {
+    const image = imagePathOf(input);
+    broker = await FileBroker.for(image === undefined ? [] : [image]);
+    const brokered = image === undefined ? [] : FileBroker.foldersOf([image], broker.servedFiles);
+    if (ts) await warmTsCache([entry, spec.module]);
+    proc = await launcher.launch({
+      entry: fileURLToPath(entry),
+      execArgv: ts ? tsLoaderExecArgv() : [],
+      env: {},
+      modules: [spec.module.startsWith('file:') ? fileURLToPath(spec.module) : spec.module],
+      ...(ts ? { readOnly: [tsCacheDir()] } : {}),
+      signal: waiting.signal,
+    });
+    info.pid = proc.pid;
+    info.sandbox = `${launcher.kind}:${proc.id}`;
+    const p = proc;
+    const b = broker;
+    for (const l of p.logs) l.pipe(process.stderr, { end: false });
+    p.input.on('error', () => undefined);
+    p.output.on('error', () => undefined);
+    readFrames(
+      p.output,
+      (raw) => {
+        const m = raw as SandboxMessage;
+        if (m.t === 'file') void b.handle(m.request).then((reply) => send({ t: 'file', id: m.id, reply }));
+        else onMessage(m);
+      },
+      (err) => {
+        onMessage({ t: 'error', error: { name: 'JobError', message: `handler sent a bad message: ${err.message}`, code: 'HANDLER_CRASHED' }, usage: NO_USAGE });
+        p.kill();
+      },
+    );
+    void p.exited.then((detail) => {
+      void b.close();
+      onExit(detail);
+    });
+    if (killed) p.kill();
+    else send({ t: 'run', input: { ...input, brokered } });
+  })();
+  started.catch((err: unknown) => {
+    void broker?.close();
+    const e = new JobError('UNAVAILABLE', `no ${launcher.kind} sandbox for the handler: ${(err as Error)?.message ?? String(err)}`, { recoverable: true });
+    onMessage({ t: 'error', error: serializeError(e), usage: NO_USAGE });
+    onExit(`sandbox not started (${(err as Error)?.message ?? String(err)})`);
+  });
+
+  return {
+    info,
+    started: started.catch(() => undefined),
+    abort: (reason) => {
+      if (proc) send({ t: 'abort', reason });
+      else waiting.abort(new Error(reason));
+    },
+    kill: () => {
+      killed = true;
+      if (proc) proc.kill();
+      else waiting.abort(new Error('killed'));
     },
   };
 }

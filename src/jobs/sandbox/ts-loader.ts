@@ -5,6 +5,7 @@
  * only, cached on disk by content hash) and resolve "./x.js" imports to "./x.ts" siblings.
  * Compiled builds (dist/) never need this.
  */
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -39,10 +40,14 @@ export async function load(url, context, next) {
     fileName: path,
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, inlineSourceMap: true, inlineSources: true },
   }).outputText;
-  mkdirSync(cacheDir, { recursive: true });
-  const tmp = cached + '.' + process.pid + '.' + Math.random().toString(36).slice(2) + '.tmp';
-  writeFileSync(tmp, out);
-  renameSync(tmp, cached);
+  try {
+    mkdirSync(cacheDir, { recursive: true });
+    const tmp = cached + '.' + process.pid + '.' + Math.random().toString(36).slice(2) + '.tmp';
+    writeFileSync(tmp, out);
+    renameSync(tmp, cached);
+  } catch {
+    // A read-only cache (bound into a sandbox) still serves hits; misses are transpiled each time.
+  }
   return { format: 'module', source: out, shortCircuit: true };
 }
 `;
@@ -56,11 +61,45 @@ export function needsTsLoader(...urls: string[]): boolean {
   return urls.some((u) => u.endsWith('.ts'));
 }
 
+/** Where transpiled modules are cached (a sandbox gets it bound read-only at the same path). */
+export function tsCacheDir(): string {
+  return join(tmpdir(), 'guestguard-ts-cache');
+}
+
 /** Node CLI arguments (`--import <data-url>`) that install the hooks in a new thread or process. */
 export function tsLoaderExecArgv(): string[] {
   const requireFrom = new URL('../../../package.json', import.meta.url).href;
-  const cacheDir = join(tmpdir(), 'guestguard-ts-cache');
+  const cacheDir = tsCacheDir();
   const register = `import { register } from 'node:module';
 register(${JSON.stringify(dataUrl(HOOKS_SOURCE))}, { data: ${JSON.stringify({ requireFrom, cacheDir })} });`;
   return ['--import', dataUrl(register)];
+}
+
+const warmed = new Map<string, Promise<void>>();
+
+/**
+ * Transpiles the modules reachable from `urls` into the cache, in a short-lived host process
+ * (importing them without running anything: entry points start only as the main module). A
+ * sandbox whose cache is read-only then finds every module there instead of loading the
+ * TypeScript compiler itself. Once per set of URLs per process.
+ */
+export function warmTsCache(urls: readonly string[]): Promise<void> {
+  const key = [...urls].sort().join('\n');
+  let p = warmed.get(key);
+  if (!p) {
+    p = new Promise<void>((resolve) => {
+      const code = `for (const u of ${JSON.stringify(urls)}) await import(u);`;
+      const child = spawn(process.execPath, [...tsLoaderExecArgv(), '--input-type=module', '-e', code], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')).length > 4096 && (err = err.slice(-4096)));
+      child.on('error', () => resolve());
+      // Best effort: a failure here only means the sandbox transpiles for itself.
+      child.on('close', (code) => {
+        if (code !== 0) process.stderr.write(`guestguard: warming the TypeScript cache failed (${code}): ${err.trim().split('\n').slice(-3).join(' ')}\n`);
+        resolve();
+      });
+    });
+    warmed.set(key, p);
+  }
+  return p;
 }
