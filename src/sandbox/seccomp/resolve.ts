@@ -15,10 +15,18 @@ export function resolveSeccompPolicy(source: SeccompSource): SeccompPolicy {
   return source;
 }
 
+/** Built-in levels compile to the same program every time; pools spawn often, so keep them. */
+const levelCache = new Map<string, CompiledFilter>();
+
 /** Compiles for this machine's architecture (or the one given). */
 export function compileSeccomp(source: SeccompSource, network: NetworkMode, arch?: SeccompArch): CompiledFilter {
   const target = arch ?? hostArch();
   if (!target) throw new SandboxError('unavailable', `seccomp filters are compiled for x86_64 and aarch64 only, not ${process.arch}`);
   archInfo(target);
-  return compilePolicy(resolveSeccompPolicy(source), { arch: target, network });
+  const key = typeof source === 'string' && isSeccompLevel(source) ? `${source}|${network}|${target}` : undefined;
+  const hit = key === undefined ? undefined : levelCache.get(key);
+  if (hit) return hit;
+  const filter = compilePolicy(resolveSeccompPolicy(source), { arch: target, network });
+  if (key !== undefined) levelCache.set(key, filter);
+  return filter;
 }
