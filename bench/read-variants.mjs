@@ -1,21 +1,23 @@
 // Diagnostic for the issue-2 gap (not part of `npm run bench`): reads a whole image file in
 // different ways to separate guestguard's format logic from buffer handling. Usage:
 //   node bench/read-variants.mjs IMAGE MODE [chunkMiB=8] [readAhead=4]
-// MODE: gg       guestguard openImage + streamDevice (as bench/read-image.mjs)
+// MODE: gg       guestguard openImage + streamDevice into reused buffers (as bench/read-image.mjs)
+//       ggfresh  guestguard openImage + streamDevice, a fresh buffer per chunk
 //       fresh    plain FileHandle.read of the host file, a new zeroed buffer per chunk
 //       unsafe   plain FileHandle.read of the host file, a new Buffer.allocUnsafe (not zeroed) per chunk
 //       pool     plain FileHandle.read of the host file into readAhead reused buffers
 import { open } from 'node:fs/promises';
-import { openImage, streamDevice } from '../dist/index.js';
+import { openImage } from '../dist/disk/open-image.js';
+import { streamDevice } from '../dist/disk/stream.js';
 
 const [path, mode, chunkMiB = '8', aheadArg = '4'] = process.argv.slice(2);
 const chunk = Number(chunkMiB) * 1024 * 1024;
 const ahead = Number(aheadArg);
 const t0 = process.hrtime.bigint();
 let bytes = 0;
-if (mode === 'gg') {
+if (mode === 'gg' || mode === 'ggfresh') {
   const img = await openImage(path);
-  for await (const c of streamDevice(img, { chunkSize: chunk, readAhead: ahead })) bytes += c.length;
+  for await (const c of streamDevice(img, { chunkSize: chunk, readAhead: ahead, reuseBuffers: mode === 'gg' })) bytes += c.length;
   await img.close();
 } else {
   const fh = await open(path, 'r');

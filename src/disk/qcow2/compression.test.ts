@@ -1,6 +1,7 @@
 /**
  * The cluster decompressors on streams made by the real zstd tool and by zlib, including the
- * sector padding qcow2 leaves after a stream and streams that are cut short or oversized.
+ * sector padding qcow2 leaves after a stream and streams that are cut short or oversized, inline
+ * and on the worker pool.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -8,7 +9,7 @@ import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { hasTool } from '../../../test/helpers/fixtures.js';
 import { GuestguardError } from '../../errors.js';
-import { makeDecompressor, zstdFrameSize } from './compression.js';
+import { decompressGroup, makeDecompressor, zstdFrameSize } from './compression.js';
 
 const at = { offset: 1234, path: '/x.qcow2' };
 
@@ -84,5 +85,61 @@ describe('deflate clusters', () => {
       expect(err).toBeInstanceOf(GuestguardError);
       expect(err).toMatchObject({ code: 'CORRUPT_IMAGE', offset: 1234 });
     }
+  });
+});
+
+/**
+ * A group of clusters as qcow2 stores them: streams back to back, each padded to its sector end.
+ * Clusters listed in `bad` get a garbled stream.
+ */
+function packGroup(clusters: Buffer[], compress: (b: Buffer) => Buffer, bad: Set<number>) {
+  const parts: Buffer[] = [];
+  const items: { start: number; length: number; at: { offset: number; path: string } }[] = [];
+  let pos = 0;
+  clusters.forEach((c, i) => {
+    let s = compress(c);
+    if (bad.has(i)) s = Buffer.concat([s.subarray(0, 8), Buffer.alloc(s.length - 8, 0xff)]);
+    const padded = pad(s, 512 - (s.length % 512));
+    items.push({ start: pos, length: padded.length, at: { offset: 4096 + pos, path: '/g.qcow2' } });
+    parts.push(padded);
+    pos += padded.length;
+  });
+  return { data: Buffer.concat(parts), items };
+}
+
+describe.each([
+  ['deflate' as const, (b: Buffer) => deflateRawSync(b), true],
+  ['zstd' as const, (b: Buffer) => zstdCli(b), hasTool('zstd')],
+])('%s groups on the worker pool', (type, compress, available) => {
+  it.skipIf(!available)('decode exactly as inline, with the same error for each bad cluster', async () => {
+    const size = 65536;
+    const clusters = Array.from({ length: 12 }, () => cluster(size));
+    const bad = new Set([3, 10]);
+    const { data, items } = packGroup(clusters, compress, bad);
+    const inline = await makeDecompressor(type);
+    const settle = (ps: Promise<Uint8Array>[]) => Promise.all(ps.map((p) => p.then((v) => v, (e: unknown) => e)));
+    // The parallel path transfers its buffer to a worker, so each call gets its own copy.
+    const sent = new Uint8Array(data);
+    const pooled = await settle(decompressGroup(type, inline, Promise.resolve(sent), items, size, true));
+    expect(sent.byteLength).toBe(0); // transferred: the group really went to a worker
+    const direct = await settle(decompressGroup(type, inline, Promise.resolve(new Uint8Array(data)), items, size, false));
+    for (let i = 0; i < clusters.length; i++) {
+      if (bad.has(i)) {
+        expect(pooled[i]).toBeInstanceOf(GuestguardError);
+        expect(pooled[i]).toMatchObject({ code: 'CORRUPT_IMAGE', offset: items[i]!.at.offset, path: '/g.qcow2' });
+        expect((pooled[i] as Error).message).toBe((direct[i] as Error).message);
+      } else {
+        expect(Buffer.compare(pooled[i] as Uint8Array, clusters[i]!)).toBe(0);
+        expect(Buffer.compare(direct[i] as Uint8Array, clusters[i]!)).toBe(0);
+      }
+    }
+  });
+
+  it('fails every cluster of a group whose host read failed', async () => {
+    const inline = await makeDecompressor(type);
+    const items = [0, 1, 2, 3, 4].map((i) => ({ start: i * 100, length: 100, at: { offset: i, path: '/g.qcow2' } }));
+    const ioError = new GuestguardError('IO_ERROR', 'read failed');
+    const out = decompressGroup(type, inline, Promise.reject(ioError), items, 65536, true);
+    for (const p of out) await expect(p).rejects.toBe(ioError);
   });
 });

@@ -4,8 +4,9 @@
  * output must be exactly one cluster (as QEMU requires).
  */
 import { constants, inflateRaw, inflateRawSync, type ZlibOptions } from 'node:zlib';
-import { ZSTDDecoder } from 'zstddec';
+import type { ZSTDDecoder } from 'zstddec';
 import { ImageFormatError } from '../../errors.js';
+import { sharedDecodePool } from './decode-pool.js';
 import type { CompressionType } from './header.js';
 
 /** Decompresses one cluster; rejects with a CORRUPT_IMAGE error on any malformed input. */
@@ -46,18 +47,76 @@ async function inflateCluster(src: Uint8Array, clusterSize: number, at: Where): 
   return out;
 }
 
+/** One compressed cluster inside a buffer of compressed data. */
+export interface CompressedItem {
+  start: number;
+  length: number;
+  at: Where;
+}
+
+/**
+ * Decodes the clusters `items` whose compressed bytes lie in `data` (which this call then owns:
+ * it may be transferred to a worker). With `parallel`, on the shared worker pool (worth it for
+ * bulk reads, not for one metadata cluster). Returns one promise per item, each rejecting on
+ * its own with the same CORRUPT_IMAGE errors as the inline decoder.
+ */
+export function decompressGroup(
+  type: CompressionType,
+  inline: ClusterDecompressor,
+  data: Promise<Uint8Array>,
+  items: readonly CompressedItem[],
+  clusterSize: number,
+  parallel: boolean,
+): Promise<Uint8Array>[] {
+  const pool = parallel ? sharedDecodePool() : undefined;
+  if (!pool) return items.map((it) => data.then((buf) => inline(buf.subarray(it.start, it.start + it.length), clusterSize, it.at)));
+  const results = data.then((buf) => {
+    // zstd frames are cut at their end here (cheap: block headers only), as the inline decoder does.
+    const ranges: number[] = [];
+    const early: (ImageFormatError | undefined)[] = [];
+    for (const it of items) {
+      let length = it.length;
+      try {
+        if (type === 'zstd') length = zstdFrameSize(buf.subarray(it.start, it.start + it.length), it.at);
+        early.push(undefined);
+      } catch (err) {
+        early.push(err as ImageFormatError);
+        length = 0;
+      }
+      ranges.push(it.start, length);
+    }
+    let run: ReturnType<typeof pool.run>;
+    try {
+      run = pool.run(type, clusterSize, buf, ranges);
+    } catch {
+      // No worker could be started here: decode inline instead.
+      return Promise.all(items.map((it, i) => early[i] ?? inline(buf.subarray(it.start, it.start + it.length), clusterSize, it.at).catch((e: ImageFormatError) => e)));
+    }
+    return run.then((out) => out.map((r, i) => early[i] ?? (r instanceof Uint8Array ? r : corrupt(r.error, items[i]!.at))));
+  });
+  return items.map((_, i) =>
+    results.then((all) => {
+      const r = all[i]!;
+      if (r instanceof Error) throw r;
+      return r;
+    }),
+  );
+}
+
 let zstdInit: Promise<ZSTDDecoder> | undefined;
 
 function zstdDecoder(): Promise<ZSTDDecoder> {
   if (!zstdInit) {
-    const d = new ZSTDDecoder();
-    zstdInit = d.init().then(
-      () => d,
-      (err: unknown) => {
-        zstdInit = undefined;
-        throw new ImageFormatError('UNSUPPORTED_IMAGE', `cannot initialise the zstd decoder: ${(err as Error).message}`, { cause: err });
-      },
-    );
+    // Loaded on first use: its inlined WASM costs start-up time that other images need not pay.
+    zstdInit = (async () => {
+      const { ZSTDDecoder } = await import('zstddec');
+      const d = new ZSTDDecoder();
+      await d.init();
+      return d;
+    })().catch((err: unknown) => {
+      zstdInit = undefined;
+      throw new ImageFormatError('UNSUPPORTED_IMAGE', `cannot initialise the zstd decoder: ${(err as Error).message}`, { cause: err });
+    });
   }
   return zstdInit;
 }

@@ -7,7 +7,7 @@ import { LruCache } from '../../util/lru.js';
 import type { DiskImage, ImageContext } from '../disk-image.js';
 import type { HostFile } from '../host-file.js';
 import { MappedImage, type Extent } from '../mapped-image.js';
-import { makeDecompressor, type ClusterDecompressor } from './compression.js';
+import { decompressGroup, makeDecompressor, type ClusterDecompressor } from './compression.js';
 import { MAX_L1_BYTES, readQcow2Header, type Qcow2Header } from './header.js';
 
 /** What one cluster (or subcluster, with extended L2 entries) reads as. */
@@ -23,6 +23,13 @@ const MIN_L2_TABLES = 4;
 const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
 /** Largest single host read of back-to-back compressed clusters. */
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+/**
+ * A batch decoding to this much (a bulk read) goes to the worker pool; smaller ones (filesystem
+ * metadata) decode inline, where starting a worker would cost more than it saves.
+ */
+const PARALLEL_MIN_BYTES = 1024 * 1024;
+/** Decoded bytes per worker job: enough to amortise a message, small enough to spread a batch over the workers. */
+const GROUP_BYTES = 512 * 1024;
 
 interface L2Table {
   view: DataView;
@@ -236,8 +243,9 @@ export class Qcow2Image extends MappedImage implements DiskImage {
 
   /**
    * Starts decompressing the compressed cluster at `entry` together with the following ones this
-   * read will need, when their data is stored back to back (as qemu-img writes it): one host read
-   * for the batch, then the clusters decompress concurrently. Each lands in clusterPending.
+   * read will need, when their data is stored back to back (as qemu-img writes it): a few large
+   * host reads, then the clusters decompress concurrently (on the worker pool for a bulk read).
+   * Each lands in clusterPending.
    */
   private startCompressedBatch(l2: L2Table, entry: number, maxLength: number): void {
     const first = this.compressedRange(this.descriptor(l2, entry), l2, entry);
@@ -259,11 +267,18 @@ export class Qcow2Image extends MappedImage implements DiskImage {
       batch.push({ key, ...r });
       end = Math.max(end, r.offset + r.length);
     }
-    const data = this.file.read(first.offset, end - first.offset, 'qcow2 compressed cluster');
-    for (const c of batch) {
-      const p = data
-        .then((buf) => this.decompress(buf.subarray(c.offset - first.offset, c.offset - first.offset + c.length), this.clusterSize, { offset: c.offset, path: this.file.path }))
-        .then(
+    // Groups of clusters, each one host read and one decode job, so the workers share a batch.
+    const parallel = batch.length >= 2 && batch.length * this.clusterSize >= PARALLEL_MIN_BYTES;
+    const perGroup = parallel ? Math.max(1, Math.floor(GROUP_BYTES / this.clusterSize)) : batch.length;
+    for (let g = 0; g < batch.length; g += perGroup) {
+      const group = batch.slice(g, g + perGroup);
+      const from = group[0]!.offset;
+      const to = group.reduce((m, c) => Math.max(m, c.offset + c.length), 0);
+      const data = this.file.read(from, to - from, 'qcow2 compressed cluster');
+      const items = group.map((c) => ({ start: c.offset - from, length: c.length, at: { offset: c.offset, path: this.file.path } }));
+      const decoded = decompressGroup(this.header.compressionType, this.decompress, data, items, this.clusterSize, parallel);
+      group.forEach((c, i) => {
+        const p = decoded[i]!.then(
           (out) => {
             this.clusterPending.delete(c.key);
             this.clusterCache.set(c.key, out);
@@ -274,8 +289,9 @@ export class Qcow2Image extends MappedImage implements DiskImage {
             throw err;
           },
         );
-      p.catch(() => undefined); // a prefetched cluster nobody reads must not be an unhandled rejection
-      this.clusterPending.set(c.key, p);
+        p.catch(() => undefined); // a prefetched cluster nobody reads must not be an unhandled rejection
+        this.clusterPending.set(c.key, p);
+      });
     }
   }
 
