@@ -24,4 +24,5 @@ export { listFilesystems, type FilesystemRow } from './guest/filesystem-list.js'
 export { VERSION } from './version.js';
 export { streamDevice, type StreamOptions } from './disk/stream.js';
 export * as audit from './audit/index.js';
-export * as jobs from './jobs/index.js';
+// The job layer (BullMQ, fastify, SQLite) takes seconds to load: it is its own entry point,
+// `guestguard/jobs`, so the disk/guest/audit API stays quick to import. Sandboxes: `guestguard/sandbox`.
