@@ -6,7 +6,8 @@ import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..');
 export const WORK = join(import.meta.dirname, '.work');
-export const GG = join(ROOT, 'bin', 'guestguard');
+/** The guestguard under test: bench/run.sh points BENCH_GG at a snapshot of the build it made. */
+export const GG = process.env.BENCH_GG ?? join(ROOT, 'bin', 'guestguard');
 mkdirSync(WORK, { recursive: true });
 
 /** libguestfs without KVM: the same backend on every machine, so runs are comparable. */
@@ -60,7 +61,38 @@ export function timeCmd(cmd, { runs = 3, env = process.env, stdoutTo } = {}) {
     cpus.push(field('User time \\(seconds\\)') + field('System time \\(seconds\\)'));
   }
   rmSync(timeFile, { force: true });
-  return { seconds: median(times), cpu: median(cpus), times, rssKiB };
+  return { seconds: median(times), cpu: median(cpus), times, cpus, rssKiB };
+}
+
+/** Pools the runs of several timeCmd-style results (e.g. runs before and after a long command). */
+export function merge(...results) {
+  const times = results.flatMap((r) => r.times);
+  const cpus = results.flatMap((r) => r.cpus);
+  return { seconds: median(times), cpu: median(cpus), times, cpus, rssKiB: Math.max(...results.map((r) => r.rssKiB)) };
+}
+
+/**
+ * Times `runs` runs of a command that needs fresh state each time: `prepare(i)` (untimed) returns
+ * the command for run i, `cleanup(i)` (untimed) runs after it. Same result shape as timeCmd.
+ */
+export function timeFresh(runs, prepare, cleanup, opts = {}) {
+  const all = [];
+  for (let i = 0; i < runs; i++) {
+    const cmd = prepare(i);
+    all.push(timeCmd(cmd, { ...opts, runs: 1 }));
+    cleanup?.(i);
+  }
+  return merge(...all);
+}
+
+/** The machine's load average now (1, 5, 15 minutes). */
+export function loadavg() {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
+/** "**12.3x**": how many times faster `fast` is than `slow` (median wall times). */
+export function ratio(fast, slow) {
+  return `**${(slow.seconds / fast.seconds).toFixed(1)}x**`;
 }
 
 export function median(xs) {

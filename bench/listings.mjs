@@ -1,15 +1,52 @@
 // Parsers that turn each tool's recursive listing into one shape, so the benchmark can check the
 // tools agree: Map(path → {type, size, checksum?, target?}) with type one of - d l c b p s.
 import { createHash } from 'node:crypto';
-import { openSync, readSync, closeSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
+import { join } from 'node:path';
 
 const GG_TYPE = { file: '-', dir: 'd', symlink: 'l', chardev: 'c', blockdev: 'b', fifo: 'p', socket: 's' };
 
 /** `guestguard ls -lR --checksum sha256 --json` output. */
 export function parseGuestguardJson(text) {
   const m = new Map();
-  for (const e of JSON.parse(text)) m.set(e.path, { type: GG_TYPE[e.type], size: e.size, checksum: e.checksum, target: e.target });
+  for (const e of JSON.parse(text)) m.set(e.path, { type: GG_TYPE[e.type], size: e.size, checksum: e.checksum, target: e.target, mode: e.mode, mtime: e.mtime });
   return m;
+}
+
+/**
+ * A tree copied out to the host (guestguard copy-out, virt-copy-out), read back with lstat:
+ * paths relative to `dir` as guest paths, modes, mtimes, symlink targets, SHA-256 of files.
+ * The top folder itself is the user's (its mode and times are not the guest's) so it carries
+ * only its type.
+ */
+export function parseHostTree(dir) {
+  const m = new Map([['/', { type: 'd' }]]);
+  const walk = (host, guest) => {
+    for (const name of readdirSync(host).sort()) {
+      const h = join(host, name);
+      const g = guest === '/' ? `/${name}` : `${guest}/${name}`;
+      const st = lstatSync(h);
+      const type = st.isFile() ? '-' : st.isDirectory() ? 'd' : st.isSymbolicLink() ? 'l' : st.isCharacterDevice() ? 'c' : st.isBlockDevice() ? 'b' : st.isFIFO() ? 'p' : 's';
+      const e = { type, mode: st.mode & 0o7777, mtime: Math.floor(st.mtimeMs / 1000) };
+      if (type === '-') Object.assign(e, { size: st.size, checksum: createHash('sha256').update(readFileSync(h)).digest('hex') });
+      if (type === 'l') Object.assign(e, { size: st.size, target: readlinkSync(h) });
+      m.set(g, e);
+      if (type === 'd') walk(h, g);
+    }
+  };
+  walk(dir, '/');
+  return m;
+}
+
+/** The folder a copy of the guest root landed in: DEST itself, or its one subfolder. */
+export function copiedRoot(dest) {
+  const names = readdirSync(dest);
+  return names.length === 1 && lstatSync(join(dest, names[0])).isDirectory() && names[0] !== 'etc' ? join(dest, names[0]) : dest;
+}
+
+/** The listing without special files (devices, fifos, sockets), which copy-out skips by design. */
+export function withoutSpecial(listing) {
+  return new Map([...listing].filter(([, e]) => !'cbps'.includes(e.type)));
 }
 
 /**
@@ -152,7 +189,8 @@ function toGuestPath(name) {
 
 /**
  * Compares a listing against the reference (guestguard's): same paths, types, sizes (where the
- * other side has them), symlink targets and checksums. Returns counts and a few examples.
+ * other side has them), symlink targets, checksums, and modes and mtimes where both sides have
+ * them. Returns counts and a few examples.
  */
 export function compareListings(ref, other) {
   const missing = [...ref.keys()].filter((p) => !other.has(p));
@@ -169,6 +207,9 @@ export function compareListings(ref, other) {
     else {
       if (b.size !== undefined && a.size !== b.size) why.push(`size ${a.size}≠${b.size}`);
       if (a.type === 'l' && a.target !== b.target) why.push(`target ${a.target}≠${b.target}`);
+      // Modes and mtimes where both sides have them (host copies and guestguard's listing).
+      if (a.mode !== undefined && b.mode !== undefined && a.mode !== b.mode) why.push(`mode ${a.mode.toString(8)}≠${b.mode.toString(8)}`);
+      if (a.mtime !== undefined && b.mtime !== undefined && a.mtime !== b.mtime) why.push(`mtime ${a.mtime}≠${b.mtime}`);
       if (a.type === '-') {
         if (a.checksum === b.checksum) sumsEqual++;
         else why.push('checksum');

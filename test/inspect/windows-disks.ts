@@ -17,7 +17,7 @@ export const canBuildWindowsDisks =
 export const WIN10_SIGNATURE = '0x1234abcd';
 /** Where win10x86()'s MountedDevices puts E: (bytes). */
 export const WIN10_E_OFFSET = 0x1f4000000;
-const FIXTURE = 'inspect-windows-v1';
+const FIXTURE = 'inspect-windows-v2';
 
 export interface WindowsDisks {
   /** Server 2022, GPT: 1 ESP, 2 NTFS C: with SERVER_PARTITION_GUID. qcow2. */

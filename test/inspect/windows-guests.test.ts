@@ -84,7 +84,7 @@ describe.runIf(canBuildWindowsDisks)('inspect: Windows guests', () => {
 
   it('Windows 10 on MBR: C: and E: by disk signature and offset (E: 8 GiB in)', () => {
     const [os] = windowsOses(inspectJson([disks.win10]));
-    expect(os).toMatchObject({ root: '/dev/sda1', product_name: 'Windows 10 Pro', arch: 'i386', hostname: 'DESKTOP-7Q2', system_root: 'C:\\WINDOWS', product_variant: 'Client' });
+    expect(os).toMatchObject({ root: '/dev/sda1', product_name: 'Windows 10 Pro', arch: 'i386', hostname: 'desktop-7q2', system_root: 'C:\\WINDOWS', system_root_path: '/WINDOWS', product_variant: 'Client' });
     expect(os!.mountpoints).toEqual({ 'C:': '/dev/sda1', 'E:': '/dev/sda2' });
     expect(os!.drive_mappings.map((m) => [m.drive, m.mbr_signature, m.partition_offset, m.device])).toEqual([
       ['C:', '1234abcd', 1048576, '/dev/sda1'],

@@ -7,12 +7,19 @@ import { GuestPathError } from '../../errors.js';
 import type { GuestFileSystem } from '../../fs/vfs.js';
 import { upcase } from './regf/names.js';
 
-/** The real guest path of `relative` (components separated by "/") under `base`, or undefined. */
+/**
+ * The real guest path of `relative` (components separated by "/") under `base`, spelt as the
+ * names are stored (as libguestfs's case_sensitive_path answers), or undefined.
+ */
 export async function findPath(view: GuestFileSystem, base: string, relative: string): Promise<string | undefined> {
   let cur = base === '/' ? '' : base.replace(/\/+$/, '');
   for (const part of relative.split('/').filter((p) => p.length > 0)) {
     const exact = `${cur}/${part}`;
-    if (await exists(view, exact)) {
+    const found = await lookup(view, exact);
+    // An exact match on a case-sensitive filesystem is the stored name. A case-insensitive
+    // driver (NTFS, FAT) also finds "WINDOWS" when "Windows" is stored, so its answer does not
+    // tell the spelling: the directory listing does.
+    if (found === 'exact') {
       cur = exact;
       continue;
     }
@@ -24,19 +31,20 @@ export async function findPath(view: GuestFileSystem, base: string, relative: st
       throw err;
     }
     const want = upcase(part);
-    const hit = entries.find((e) => upcase(e.name) === want);
+    const hit = entries.find((e) => e.name === part) ?? entries.find((e) => upcase(e.name) === want);
     if (!hit) return undefined;
     cur = `${cur}/${hit.name}`;
   }
   return cur === '' ? '/' : cur;
 }
 
-async function exists(view: GuestFileSystem, path: string): Promise<boolean> {
+/** Whether `path` exists (following symlinks), and whether that lookup matched case-insensitively. */
+async function lookup(view: GuestFileSystem, path: string): Promise<'missing' | 'exact' | 'folded'> {
   try {
-    await view.stat(path);
-    return true;
+    const r = await view.resolve(path, true);
+    return r.mount.fs.caseInsensitive === true ? 'folded' : 'exact';
   } catch (err) {
-    if (isMissing(err)) return false;
+    if (isMissing(err)) return 'missing';
     throw err;
   }
 }

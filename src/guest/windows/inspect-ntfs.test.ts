@@ -12,6 +12,7 @@ import { HostFile } from '../../disk/host-file.js';
 import { RawImage } from '../../disk/raw.js';
 import { openNtfs } from '../../fs/ntfs/index.js';
 import { GuestFileSystem } from '../../fs/vfs.js';
+import { findPath } from './guest-paths.js';
 import { Hive, inspectWindows } from './index.js';
 import { buildWindowsTree, expectServer2022, ntfsImage, server2022 } from './windows-testing.js';
 
@@ -43,6 +44,9 @@ describe.skipIf(!HAVE_TOOLS)('inspectWindows on NTFS', () => {
     const info = await inspectWindows(view);
     expectServer2022(info);
     expect(info.system_root_path).toBe('/Windows');
+    // NTFS finds names whatever their case; findPath still answers with the stored spelling.
+    expect(await findPath(view, '/', 'WINDOWS/SYSTEM32/CONFIG/software')).toBe('/Windows/System32/config/SOFTWARE');
+    expect(await findPath(view, '/', 'windows/system32/nope')).toBeUndefined();
     // Lookups go through NTFS's own case-insensitive index.
     const hive = await Hive.openFile(view, '/WINDOWS/system32/CONFIG/software');
     expect(await (await hive.get('microsoft\\windows nt\\currentversion'))!.getString('productname')).toBe('Windows Server 2022 Datacenter');

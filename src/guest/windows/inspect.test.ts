@@ -98,7 +98,8 @@ describe.skipIf(!HAVE_TOOLS)('inspectWindows on real images', () => {
       product_variant: 'client',
       osinfo: 'win10',
       arch: 'i386',
-      hostname: 'DESKTOP-7Q2',
+      // Tcpip\Parameters\Hostname (the DNS name, as libguestfs reports it), not ComputerName.
+      hostname: 'desktop-7q2',
       timezone: 'W. Europe Standard Time',
       current_control_set: 'ControlSet002',
       hives: { software: '/WINDOWS/system32/CONFIG/software', system: '/WINDOWS/system32/CONFIG/system' },

@@ -16,8 +16,12 @@ import type { WindowsArch, WindowsInfo, WindowsSecurityFacts } from './types.js'
 
 /** Where Windows lives on its system volume, newest convention first. */
 const SYSTEM_ROOT_NAMES = ['Windows', 'WINNT'];
-/** Binaries whose PE machine field is the OS architecture (System32 holds native binaries). */
-const ARCH_PROBES = ['System32/ntoskrnl.exe', 'System32/kernel32.dll', 'System32/hal.dll'];
+/**
+ * Binaries whose PE machine field is the OS architecture (System32 holds native binaries).
+ * cmd.exe is the one libguestfs reads; it is there on every install, kernels can be missing
+ * from trimmed images.
+ */
+const ARCH_PROBES = ['System32/ntoskrnl.exe', 'System32/kernel32.dll', 'System32/hal.dll', 'System32/cmd.exe'];
 
 /**
  * Finds the Windows directory: `systemRoot` if given (a guest path, matched

@@ -32,7 +32,9 @@ export async function readNames(cs: RegistryKey): Promise<{ hostname?: string; d
   const out: { hostname?: string; domain?: string } = {};
   const cn = await ValueMap.of(await sub(cs, 'Control\\ComputerName\\ComputerName'));
   const tcpip = await ValueMap.of(await sub(cs, 'Services\\Tcpip\\Parameters'));
-  set(out, 'hostname', cn.str('ComputerName') ?? tcpip.str('Hostname') ?? tcpip.str('NV Hostname'));
+  // The DNS host name first, as libguestfs reads it (Tcpip\Parameters\Hostname): ComputerName is
+  // the NetBIOS name, upper-cased and cut to 15 characters.
+  set(out, 'hostname', tcpip.str('Hostname') ?? tcpip.str('NV Hostname') ?? cn.str('ComputerName'));
   set(out, 'domain', tcpip.str('Domain') ?? tcpip.str('NV Domain'));
   return out;
 }

@@ -258,9 +258,12 @@ export function server2022(): WindowsGuest {
     configDir: 'config',
     softwareFile: 'SOFTWARE',
     systemFile: 'SYSTEM',
+    // cmd.exe: libguestfs calls a folder a Windows system root only when System32\cmd.exe is
+    // there, and reads the architecture from it (daemon/inspect_fs_windows.ml).
     kernels: [
       { file: 'ntoskrnl.exe', machine: 0x8664, dll: false },
       { file: 'kernel32.dll', machine: 0x8664, dll: true },
+      { file: 'cmd.exe', machine: 0x8664, dll: false },
     ],
     servicesPerLeaf: 128,
     software: [
@@ -397,7 +400,10 @@ export function win10x86(): WindowsGuest {
     configDir: 'CONFIG',
     softwareFile: 'software',
     systemFile: 'system',
-    kernels: [{ file: 'kernel32.dll', machine: 0x14c, dll: true }],
+    kernels: [
+      { file: 'kernel32.dll', machine: 0x14c, dll: true },
+      { file: 'cmd.exe', machine: 0x14c, dll: false },
+    ],
     software: [
       {
         path: CV,
