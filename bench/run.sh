@@ -6,16 +6,17 @@
 # BENCH_SIZE_GIB (default 4) sizes the disk benchmark's images; BENCH_RUNS (default 3) is the
 # number of runs of guestguard and qemu-img; BENCH_LIBGUESTFS_RUNS (default 1; 0 skips libguestfs)
 # the number of runs of each libguestfs command (each boots an appliance under TCG). BENCH_FS
-# (e.g. ext4,xfs) limits the fs part to some filesystems.
+# (e.g. ext4,xfs) limits the fs part to some filesystems; BENCH_VIRT_LS=0 skips virt-ls there
+# (one appliance call per file: 10-45 minutes per image on this machine).
 # Needs root: debootstrap and the loop mounts that build the XFS and btrfs images.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 parts=("$@")
-[[ ${#parts[@]} -eq 0 ]] && parts=(disk fs inspect)
+[[ ${#parts[@]} -eq 0 ]] && parts=(disk fs inspect sandbox jobs)
 for p in "${parts[@]}"; do
   case "$p" in
-    disk | fs | inspect) ;;
-    *) echo "bench: unknown part '$p' (parts: disk, fs, inspect)" >&2; exit 2 ;;
+    disk | fs | inspect | sandbox | jobs) ;;
+    *) echo "bench: unknown part '$p' (parts: disk, fs, inspect, sandbox, jobs)" >&2; exit 2 ;;
   esac
 done
 bash scripts/ensure-tools.sh
