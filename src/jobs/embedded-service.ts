@@ -13,6 +13,7 @@ import { retryDelayMs, routingMismatch, type WorkerProfile } from './exec/routin
 import { defaultHandlerRegistry, type HandlerRegistry } from './handlers/registry.js';
 import type { ProgressUpdate } from './handlers/types.js';
 import { PROTOCOL_VERSION, type JobDocument, type JobResult, type ProgressEvent, type WorkerInfo } from './protocol/schema.js';
+import { checkedLabels } from './protocol/selectors.js';
 import { parseJobDocument } from './protocol/validate.js';
 import type { SandboxInfo } from './sandbox/run-handler.js';
 import type {
@@ -41,6 +42,8 @@ export interface LocalWorkerConfig {
   capabilities?: string[];
   features?: string[];
   max_disk_size_gb?: number | null;
+  /** Labels routing.affinity / anti_affinity select on. */
+  labels?: Record<string, string>;
 }
 
 export interface RetryPolicy {
@@ -116,13 +119,22 @@ export class EmbeddedJobService implements JobService {
         capabilities: [...new Set([...this.registry.capabilities(), ...(c.capabilities ?? [])])],
         features: [...new Set([...this.registry.features(), ...(c.features ?? [])])],
         max_disk_size_gb: c.max_disk_size_gb ?? null,
+        labels: checkedLabels(c.labels, `workers.${i}.labels`),
       };
       const concurrency = c.concurrency ?? 1;
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new JobError('VALIDATION_ERROR', `worker concurrency must be a positive integer, got ${concurrency}`);
       this.localWorkers.push({
         profile,
         concurrency,
-        executor: new JobExecutor({ workerId: profile.worker_id, registry: this.registry, metrics: this.metrics, cache, graceMs: opts.graceMs, imageRoots: opts.imageRoots }),
+        executor: new JobExecutor({
+          workerId: profile.worker_id,
+          registry: this.registry,
+          metrics: this.metrics,
+          cache,
+          graceMs: opts.graceMs,
+          imageRoots: opts.imageRoots,
+          maxDiskSizeGb: profile.max_disk_size_gb,
+        }),
         running: new Map(),
         registeredAt: new Date().toISOString(),
       });
@@ -133,7 +145,6 @@ export class EmbeddedJobService implements JobService {
     // Whatever was running when the previous process died runs again.
     for (const r of this.store.requeueOrphans()) this.emitStatus(r);
     this.store.prune(Date.now() - (opts.retentionMs ?? 7 * 86_400_000));
-    this.store.flush();
     this.tick = setInterval(() => this.onTick(), opts.tickMs ?? 1000);
     this.tick.unref();
     queueMicrotask(() => this.pump());
@@ -157,8 +168,8 @@ export class EmbeddedJobService implements JobService {
     this.assertOpen();
     const doc = applyAudit(parseJobDocument(document), ctx);
     this.assertSupported(doc);
+    // The store has logged the job to its file before returning: acknowledged means queued.
     const out = this.store.submit(doc);
-    this.store.flush(); // the caller's acknowledgement means "durably queued"
     if (out.status === 'existing') {
       return { status: 'existing', job: recordToView(out.record, false), result: out.record.result ?? undefined };
     }
@@ -228,6 +239,7 @@ export class EmbeddedJobService implements JobService {
       last_heartbeat: now,
       capabilities: { operations: this.registry.operations(), payload_types: this.registry.payloadTypes(), features: [...w.profile.features] },
       resources: { max_concurrent_jobs: w.concurrency, max_disk_size_gb: w.profile.max_disk_size_gb },
+      labels: { ...w.profile.labels },
       status: { state: w.running.size >= w.concurrency ? 'busy' : 'ready', current_jobs: w.running.size },
     }));
   }

@@ -24,6 +24,8 @@ export interface JobServiceOptions {
   workers?: number | LocalWorkerConfig[];
   /** Pool of the in-process worker (Redis). */
   pool?: string;
+  /** Labels of the in-process worker (Redis; embedded workers take them in their configs). */
+  labels?: Record<string, string>;
   registry?: HandlerRegistry;
   metrics?: JobMetrics;
   retry?: RetryPolicy;
@@ -44,7 +46,7 @@ export async function createJobService(opts: JobServiceOptions = {}): Promise<Jo
       registry: opts.registry,
       metrics: opts.metrics,
       workers: opts.workers ?? 0,
-      worker: { pool: opts.pool, retry: opts.retry, graceMs: opts.graceMs, imageRoots: opts.imageRoots },
+      worker: { pool: opts.pool, labels: opts.labels, retry: opts.retry, graceMs: opts.graceMs, imageRoots: opts.imageRoots },
       logger: opts.logger,
     });
   }

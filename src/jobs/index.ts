@@ -6,6 +6,7 @@ export * from './protocol/schema.js';
 export { validateJobDocument, parseJobDocument, payloadVersion, type ValidationResult } from './protocol/validate.js';
 export { JobBuilder, buildJob, newJobId } from './protocol/builder.js';
 export { parseSemver, compareSemver, satisfiesMinimum, type SemVer } from './protocol/semver.js';
+export { parseLabel, parseSelectors, describeSelector, matches as selectorMatches, LABEL_KEY_RE, type LabelSelector, type Labels } from './protocol/selectors.js';
 export { ulid, isUlid, ulidTime } from './ulid.js';
 export {
   JobError,
@@ -30,9 +31,10 @@ export { MemoryResultCache, resultCacheKey, imageIdentity, type ResultCache, typ
 export { routingMismatch, retryDelayMs, type WorkerProfile } from './exec/routing.js';
 export type * from './service-types.js';
 export type { JobRecord } from './record.js';
-export { SqliteJobStore } from './store/sqlite-store.js';
+export { SqliteJobStore, type SqliteStoreOptions, type RecoveryInfo } from './store/sqlite-store.js';
 export { EmbeddedJobService, type EmbeddedServiceOptions, type LocalWorkerConfig, type RetryPolicy } from './embedded-service.js';
 export { RedisJobService, type RedisServiceOptions } from './redis/service.js';
+export { repairUnenqueued, type RepairOutcome } from './redis/repair.js';
 export { RedisWorker, type RedisWorkerOptions } from './redis/worker.js';
 export { DirectoryWorker, type DirWorkerOptions } from './dir/worker.js';
 export { createJobService, runWorker, type JobServiceOptions, type RunWorkerOptions, type RunningWorker } from './factory.js';

@@ -47,6 +47,34 @@ export function openApiDocument(opts: { auth: boolean }): Record<string, unknown
             document: { $ref: '#/components/schemas/JobDocument' },
           },
         },
+        WorkerInfo: {
+          type: 'object',
+          required: ['worker_id', 'version', 'pool', 'transport', 'labels', 'capabilities', 'resources', 'status'],
+          properties: {
+            worker_id: { type: 'string' },
+            version: { type: 'string' },
+            hostname: { type: 'string' },
+            pid: { type: 'integer' },
+            pool: { type: 'string', description: 'Pool (`--pool`): routing.worker_pool and constraints.allowed_worker_pools select on it.' },
+            transport: { type: 'string', enum: ['embedded', 'redis', 'directory'] },
+            labels: {
+              type: 'object',
+              additionalProperties: { type: 'string' },
+              description: 'Labels given with `--label key=value` on `guestguard worker` / `serve`: a job runs here only when this worker matches every routing.affinity selector and no routing.anti_affinity selector.',
+            },
+            registered_at: { type: 'string', format: 'date-time' },
+            last_heartbeat: { type: 'string', format: 'date-time' },
+            capabilities: { type: 'object', properties: { operations: { type: 'array', items: { type: 'string' } }, payload_types: { type: 'array', items: { type: 'string' } }, features: { type: 'array', items: { type: 'string' } } } },
+            resources: {
+              type: 'object',
+              properties: {
+                max_concurrent_jobs: { type: 'integer' },
+                max_disk_size_gb: { type: ['number', 'null'], description: "Largest virtual disk (GiB) this worker opens (`--max-disk-size-gb`); checked against the image's header before work begins." },
+              },
+            },
+            status: { type: 'object', properties: { state: { type: 'string', enum: ['ready', 'busy', 'draining'] }, current_jobs: { type: 'integer' } } },
+          },
+        },
         SubmitOutcome: {
           type: 'object',
           required: ['status', 'job'],
@@ -135,7 +163,18 @@ export function openApiDocument(opts: { auth: boolean }): Record<string, unknown
           responses: { 200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, 404: jsonError('No such job'), ...authErrors },
         },
       },
-      '/api/v1/workers': { get: { summary: 'Live workers', responses: { 200: { description: '{workers: WorkerInfo[]}' }, ...authErrors } } },
+      '/api/v1/workers': {
+        get: {
+          summary: 'Live workers: pool, labels (what routing.affinity / anti_affinity select on), operations, limits, load',
+          responses: {
+            200: {
+              description: 'The workers',
+              content: { 'application/json': { schema: { type: 'object', properties: { workers: { type: 'array', items: { $ref: '#/components/schemas/WorkerInfo' } } } } } },
+            },
+            ...authErrors,
+          },
+        },
+      },
       '/api/v1/capabilities': { get: { summary: 'Operations, payload types, features and pools available', responses: { 200: { description: 'Capabilities' }, ...authErrors } } },
       '/healthz': { get: { summary: 'Liveness and backend health', security: [], responses: { 200: { description: 'Healthy' }, 503: { description: 'Unhealthy' } } } },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text/plain exposition format' }, ...authErrors } } },

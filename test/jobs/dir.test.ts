@@ -147,13 +147,21 @@ describe('directory transport', () => {
   it('`guestguard worker --jobs-dir` runs files and stops cleanly on SIGTERM', async () => {
     const dir = jobsDir();
     const job = buildJob('system.echo', { message: 'via cli' });
+    // Routed by label: only a worker labelled site=lab may run it.
+    const labelled = buildJob('system.echo', { message: 'lab only' }, (b) => b.extra('routing', { affinity: { site: 'lab' } }));
     drop(dir, job);
-    const p = spawnGuestguard(['worker', '--jobs-dir', dir, '--poll', '100', '--log-level', 'warn']);
+    drop(dir, labelled);
+    const p = spawnGuestguard(['worker', '--jobs-dir', dir, '--poll', '100', '--log-level', 'warn', '--label', 'site=lab']);
     try {
       expect((await result(dir, job.job_id)).outputs).toEqual({ echo: 'via cli' });
+      expect((await result(dir, labelled.job_id)).outputs).toEqual({ echo: 'lab only' });
     } finally {
       await p.kill('SIGTERM');
     }
     expect((await p.exited).code).toBe(0);
+    // A malformed label is a usage error, before anything starts.
+    const bad = spawnGuestguard(['worker', '--jobs-dir', dir, '--label', 'no-equals-sign']);
+    expect((await bad.exited).code).toBe(2);
+    expect(bad.stderr()).toMatch(/a label is key=value, got "no-equals-sign"/);
   });
 });

@@ -2,7 +2,7 @@
  * The embedded job service end to end: real worker threads / child processes run system.echo;
  * timeouts and cancels are checked from outside (tick files stop growing, pids disappear).
  */
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedJobService } from '../../src/jobs/embedded-service.js';
@@ -13,6 +13,7 @@ import { JobResultSchema } from '../../src/jobs/protocol/schema.js';
 import { SqliteJobStore } from '../../src/jobs/store/sqlite-store.js';
 import { makeImage, metricValue, processGone, tempDir, testRegistry, ticks } from './helpers/jobs.js';
 import { waitFor, waitForStatus } from './helpers/wait.js';
+import { run } from '../helpers/fixtures.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -225,11 +226,46 @@ describe('scheduling', () => {
       const stuck = [
         new JobBuilder('system.echo').workerPool('Z').build(),
         new JobBuilder('system.echo').minimumWorkerVersion('99.0.0').build(),
-        new JobBuilder('system.echo').requireCapability('disk.vmdk').build(),
+        new JobBuilder('system.echo').requireCapability('disk.iso9660').build(),
       ];
       for (const j of stuck) await svc.submit(j);
       await new Promise((r) => setTimeout(r, 800));
       for (const j of stuck) expect((await svc.get(j.job_id))?.status).toBe('queued');
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it('routes by worker labels: affinity must all match, anti_affinity must not match', async () => {
+    const svc = await service({
+      workers: [
+        { worker_id: 'eu-gpu', labels: { zone: 'eu-1', gpu: 'a100' } },
+        { worker_id: 'eu-cpu', labels: { zone: 'eu-1' } },
+        { worker_id: 'us-cpu', labels: { zone: 'us-1', ssd: 'yes' } },
+      ],
+    });
+    try {
+      const route = (affinity: unknown, anti?: unknown) =>
+        buildJob('system.echo', {}, (b) => {
+          b.extra('routing', { affinity, ...(anti !== undefined ? { anti_affinity: anti } : {}) });
+        });
+      const cases: [ReturnType<typeof route>, string[]][] = [
+        [route(['gpu']), ['eu-gpu']],
+        [route(['zone=eu-1', 'gpu=a100']), ['eu-gpu']],
+        [route({ zone: 'us-1' }), ['us-cpu']],
+        [route({ zone: ['us-1', 'ap-1'], ssd: true }), ['us-cpu']],
+        [route(['zone=eu-1'], ['gpu']), ['eu-cpu']],
+        [route(null, { zone: 'eu-1' }), ['us-cpu']],
+      ];
+      for (const [j] of cases) await svc.submit(j);
+      for (const [j, allowed] of cases) expect(allowed).toContain((await waitForStatus(svc, j.job_id, 'terminal')).worker_id);
+
+      // Nobody matches: the job waits instead of running on the wrong worker.
+      const stuck = [route(['zone=ap-1']), route({ gpu: true }, ['zone=eu-1']), route(['ssd'], { ssd: 'yes' })];
+      for (const j of stuck) await svc.submit(j);
+      await new Promise((r) => setTimeout(r, 800));
+      for (const j of stuck) expect((await svc.get(j.job_id))?.status).toBe('queued');
+      expect((await svc.workers()).find((w) => w.worker_id === 'eu-gpu')?.labels).toEqual({ zone: 'eu-1', gpu: 'a100' });
     } finally {
       await svc.close();
     }
@@ -309,13 +345,37 @@ describe('images: checksum, size limit, cache', () => {
     }
   });
 
-  it('rejects an image over maximum_disk_size_gb', async () => {
-    const svc = await service();
+  it("checks maximum_disk_size_gb (the job's and the worker's) against the virtual size, not the file size", async () => {
+    // A 3 GiB disk in a qcow2 file of a few hundred KiB.
+    const sparse = join(tmp.dir, 'sparse-3g.qcow2');
+    run('qemu-img', ['create', '-q', '-f', 'qcow2', sparse, '3G']);
+    expect(statSync(sparse).size).toBeLessThan(1 << 20);
+    const svc = await service({ workers: [{ worker_id: 'big' }, { worker_id: 'small', max_disk_size_gb: 2, pool: 'small' }] });
     try {
-      const job = buildJob('system.echo', { image: { path: image.path } }, (b) => b.maximumDiskSizeGb(0.0001));
-      await svc.submit(job);
-      await waitForStatus(svc, job.job_id, 'terminal');
-      expect((await svc.result(job.job_id))?.error?.code).toBe('DISK_TOO_LARGE');
+      const over = buildJob('system.echo', { image: { path: sparse } }, (b) => b.maximumDiskSizeGb(2.5));
+      const fits = buildJob('system.echo', { image: { path: sparse }, no_cache: true }, (b) => b.maximumDiskSizeGb(3));
+      const wrongFormat = buildJob('system.echo', { image: { path: sparse, format: 'raw' } }, (b) => b.maximumDiskSizeGb(2.5));
+      const onSmall = buildJob('system.echo', { image: { path: sparse }, no_cache: true }, (b) => b.workerPool('small'));
+      for (const j of [over, fits, wrongFormat, onSmall]) await svc.submit(j);
+      for (const j of [over, fits, wrongFormat, onSmall]) await waitForStatus(svc, j.job_id, 'terminal');
+      const r = await svc.result(over.job_id);
+      expect(r?.error).toMatchObject({
+        code: 'DISK_TOO_LARGE',
+        phase: 'validation',
+        details: { virtual_size_bytes: 3 * 1024 ** 3, maximum_disk_size_gb: 2.5, limit: 'constraints.maximum_disk_size_gb' },
+      });
+      expect((r?.error?.details as { file_size_bytes: number }).file_size_bytes).toBeLessThan(1 << 20);
+      // Rejected before any work: the handler never started.
+      expect((await svc.events(over.job_id)).some((e) => e.phase === 'execution')).toBe(false);
+      expect((await svc.result(fits.job_id))?.status).toBe('completed');
+      // Read as raw, the file is its own (tiny) size: the stated format is what counts.
+      expect((await svc.result(wrongFormat.job_id))?.status).toBe('completed');
+      // No constraint in the job, but the worker's own limit (2 GiB) applies.
+      expect((await svc.result(onSmall.job_id))?.error).toMatchObject({ code: 'DISK_TOO_LARGE', details: { limit: 'worker --max-disk-size-gb', maximum_disk_size_gb: 2 } });
+      const bogus = buildJob('system.echo', { image: { path: sparse, format: 'iso9660' } }, (b) => b.maximumDiskSizeGb(1));
+      await svc.submit(bogus);
+      await waitForStatus(svc, bogus.job_id, 'terminal');
+      expect((await svc.result(bogus.job_id))?.error).toMatchObject({ code: 'VALIDATION_ERROR', details: { field: 'payload.data.image.format' } });
     } finally {
       await svc.close();
     }

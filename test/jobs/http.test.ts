@@ -216,8 +216,14 @@ describe('service endpoints', () => {
     expect(w).toHaveLength(1);
     expect(w[0]).toMatchObject({ pool: 'default', transport: 'embedded', resources: { max_concurrent_jobs: 2 } });
     const caps = (await api('GET', '/api/v1/capabilities')).json;
-    expect(caps.operations).toEqual(['system.echo', 'test.echo-process']);
-    expect(caps.payload_types).toContain('system.echo.v1');
+    expect(caps.operations).toEqual(['guestkit.inspect', 'guestkit.profile', 'system.echo', 'test.echo-process']);
+    expect(caps.payload_types).toEqual(expect.arrayContaining(['system.echo.v1', 'guestkit.inspect.v1', 'guestkit.profile.v1']));
+    expect(caps.capabilities).toEqual(expect.arrayContaining(['guestkit.inspect', 'disk.qcow2', 'disk.vmdk', 'disk.raw']));
+    // The routing fields document what they select on.
+    const props = o.components.schemas.JobDocument.properties;
+    expect(props.routing.properties.affinity.description).toMatch(/must ALL match.*--label key=value/);
+    expect(props.routing.properties.anti_affinity.description).toMatch(/must match NONE/);
+    expect(props.constraints.properties.maximum_disk_size_gb.description).toMatch(/virtual size \(not its file size\)/);
     expect(caps.protocol_version).toBe('1.0');
   });
 });

@@ -40,8 +40,11 @@ it('queued and running jobs survive SIGKILL of the server; the running one re-ru
     expect(existsSync(store)).toBe(true);
     expect(readFileSync(store).subarray(0, 16).toString('latin1')).toBe('SQLite format 3\0');
 
-    second = await startServe(['--store', store, '--workers', '2']);
+    second = await startServe(['--store', store, '--workers', '2', '--label', 'zone=eu-1', '--label', 'disk=ssd']);
     c = new JobClient({ server: second.url });
+    // --label gives the in-process workers their routing labels.
+    const workers = (await fetch(`${second.url}/api/v1/workers`).then((r) => r.json())) as { workers: { labels: Record<string, string> }[] };
+    expect(workers.workers.map((w) => w.labels)).toEqual([{ zone: 'eu-1', disk: 'ssd' }]);
     for (const j of [a, b, d]) {
       const r = await waitFor(async () => c.result(j.job_id), `result of ${j.job_id}`, 30_000, 100);
       expect(r.status).toBe('completed');

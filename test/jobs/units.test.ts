@@ -78,6 +78,17 @@ describe('routing and backoff', () => {
     expect(why((b) => b.minimumWorkerVersion('0.10.0'))).toMatch(/0.3.0 < 0.10.0/);
     expect(why((b) => b.maximumDiskSizeGb(101))).toMatch(/exceed/);
     expect(routingMismatch(buildJob('guestkit.inspect', {}), worker)).toMatch(/not supported/);
+    const labelled: WorkerProfile = { ...worker, labels: { zone: 'eu-1', gpu: 'a100' } };
+    const routed = (routing: Record<string, unknown>) => routingMismatch(buildJob('system.echo', {}, (b) => b.extra('routing', routing)), labelled);
+    expect(routed({ affinity: ['zone=eu-1', 'gpu'] })).toBeUndefined();
+    expect(routed({ affinity: { zone: ['us-1', 'eu-1'], gpu: true } })).toBeUndefined();
+    expect(routed({ affinity: { zone: 'us-1' } })).toBe("affinity zone=us-1 not matched by the worker's labels");
+    expect(routed({ affinity: { zone: ['us-1', 'ap-1'] } })).toBe("affinity zone in (us-1, ap-1) not matched by the worker's labels");
+    expect(routed({ affinity: ['ssd'] })).toBe("affinity ssd not matched by the worker's labels");
+    expect(routed({ anti_affinity: ['gpu=a100'] })).toBe("anti_affinity gpu=a100 matches the worker's labels");
+    expect(routed({ anti_affinity: ['gpu=h100', 'ssd'] })).toBeUndefined();
+    // A worker without labels matches no selector.
+    expect(routingMismatch(buildJob('system.echo', {}, (b) => b.extra('routing', { anti_affinity: ['gpu'] })), worker)).toBeUndefined();
   });
 
   it('doubles the retry delay per attempt, up to the cap, never below nominal', () => {

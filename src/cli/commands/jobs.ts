@@ -11,6 +11,7 @@ import { JobClient } from '../../jobs/client.js';
 import { JobError } from '../../jobs/errors.js';
 import type { RunningWorker } from '../../jobs/factory.js';
 import { JobBuilder } from '../../jobs/protocol/builder.js';
+import { parseLabel } from '../../jobs/protocol/selectors.js';
 import type { JobResult } from '../../jobs/protocol/schema.js';
 import type { JobStreamEvent, JobView } from '../../jobs/service-types.js';
 import { action, EXIT_NOT_FOUND_OR_FAILED } from '../errors.js';
@@ -35,6 +36,13 @@ function numberOption(name: string): (v: string) => number {
 
 function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
+}
+
+/** Repeatable `--label key=value` of worker/serve: the labels routing.affinity selects on. */
+function labelOption(v: string, prev: Record<string, string> = {}): Record<string, string> {
+  const l = parseLabel(v);
+  if (!Array.isArray(l)) throw new InvalidArgumentError(l.error);
+  return { ...prev, [l[0]]: l[1] };
 }
 
 function defaultStorePath(): string {
@@ -63,6 +71,21 @@ function untilSignal(onSecond: () => void): Promise<NodeJS.Signals> {
     process.on('SIGINT', handler);
     process.on('SIGTERM', handler);
   });
+}
+
+const SANDBOX_HELP = 'where handlers of jobs that name an image (inspect, profile, ...) run: bwrap (pooled sandboxes: only that image readable, no network, seccomp basic) or none; default bwrap when it works here';
+
+/** --sandbox for serve/worker: installs the pooled bwrap launcher (or none, with a notice when bwrap is unusable). */
+async function startSandbox(choice: string | undefined) {
+  if (choice !== undefined && choice !== 'bwrap' && choice !== 'none') throw new InvalidArgumentError('--sandbox must be bwrap or none');
+  const { installJobSandbox, registerPoolMetrics } = await import('../../sandbox/pool/index.js');
+  const launcher = await installJobSandbox(choice, (line) => process.stderr.write(`${line}\n`));
+  if (!launcher) return null;
+  return {
+    line: '; image jobs in bwrap sandboxes',
+    metrics: async (registry: import('prom-client').Registry) => void registerPoolMetrics(registry, launcher.pool),
+    close: () => launcher.close(),
+  };
 }
 
 interface ClientOpts {
@@ -116,12 +139,15 @@ function registerServe(program: Command): void {
     .option('--store <file>', 'embedded job store (SQLite file)', defaultStorePath())
     .option('--token <token>', 'require this bearer token on /api and /metrics (env GUESTGUARD_TOKEN)', process.env['GUESTGUARD_TOKEN'])
     .option('--pool <name>', 'worker pool of the in-process workers', 'default')
+    .option('--label <key=value>', 'label of the in-process workers, for routing.affinity / anti_affinity (repeatable)', labelOption)
     .option('--image-root <dir>', 'only accept images inside this directory (repeatable)', collect)
     .option('--prefix <prefix>', 'Redis key prefix', 'guestguard')
     .option('--log-level <level>', 'log level (fatal, error, warn, info, debug)', 'info')
+    .option('--sandbox <backend>', SANDBOX_HELP)
     .action(
-      action(async (o: { port: number; host: string; redis?: string; workers: number; store: string; token?: string; pool: string; imageRoot?: string[]; prefix: string; logLevel: string }) => {
+      action(async (o: { port: number; host: string; redis?: string; workers: number; store: string; token?: string; pool: string; label?: Record<string, string>; imageRoot?: string[]; prefix: string; logLevel: string; sandbox?: string }) => {
         const logger = await makeLogger(o.logLevel);
+        const sandbox = o.workers > 0 ? await startSandbox(o.sandbox) : null;
         const { startServer } = await import('../../server/index.js');
         const server = await startServer({
           port: o.port,
@@ -130,16 +156,19 @@ function registerServe(program: Command): void {
           redis: o.redis,
           prefix: o.prefix,
           store: o.redis ? undefined : o.store,
-          workers: o.redis ? o.workers : [{ concurrency: o.workers, pool: o.pool }].filter((w) => w.concurrency > 0),
+          workers: o.redis ? o.workers : [{ concurrency: o.workers, pool: o.pool, labels: o.label }].filter((w) => w.concurrency > 0),
           pool: o.pool,
+          labels: o.label,
           imageRoots: o.imageRoot,
           logger,
         });
+        await sandbox?.metrics(server.service.metrics.registry);
         const backend = o.redis ? `redis ${o.redis}` : `store ${o.store}`;
-        process.stderr.write(`guestguard: job API listening on ${server.url} (${backend}; ${o.workers === 0 ? 'API only' : `${o.workers} worker slot(s)`})\n`);
+        process.stderr.write(`guestguard: job API listening on ${server.url} (${backend}; ${o.workers === 0 ? 'API only' : `${o.workers} worker slot(s)`}${sandbox ? sandbox.line : ''})\n`);
         await untilSignal(() => process.stderr.write('guestguard: forced exit\n'));
         process.stderr.write('guestguard: shutting down\n');
         await server.close();
+        await sandbox?.close();
         process.exit(0);
       }),
     );
@@ -153,6 +182,7 @@ function registerWorker(program: Command): void {
     .option('--jobs-dir <dir>', 'directory transport: run DIR/*.json, write DIR/results/<job_id>.json')
     .option('--concurrency <n>', 'jobs run at once', intOption('--concurrency', 1, 1024), 1)
     .option('--pool <name>', 'worker pool', 'default')
+    .option('--label <key=value>', 'worker label, for routing.affinity / anti_affinity (repeatable)', labelOption)
     .option('--worker-id <id>', 'worker id (default: host-pid-random)')
     .option('--feature <name>', 'advertise a system feature (repeatable)', collect)
     .option('--max-disk-size-gb <n>', 'largest image this worker accepts', numberOption('--max-disk-size-gb'))
@@ -161,6 +191,7 @@ function registerWorker(program: Command): void {
     .option('--lock-duration <ms>', 'Redis: a job of a silent worker is re-run after this long', intOption('--lock-duration', 1000, 3_600_000), 30_000)
     .option('--poll <ms>', 'jobs directory scan interval', intOption('--poll', 50, 600_000), 1000)
     .option('--log-level <level>', 'log level (fatal, error, warn, info, debug)', 'info')
+    .option('--sandbox <backend>', SANDBOX_HELP)
     .action(
       action(
         async (o: {
@@ -168,6 +199,7 @@ function registerWorker(program: Command): void {
           jobsDir?: string;
           concurrency: number;
           pool: string;
+          label?: Record<string, string>;
           workerId?: string;
           feature?: string[];
           maxDiskSizeGb?: number;
@@ -176,18 +208,22 @@ function registerWorker(program: Command): void {
           lockDuration: number;
           poll: number;
           logLevel: string;
+          sandbox?: string;
         }) => {
           if (Boolean(o.redis) === Boolean(o.jobsDir)) throw new JobError('VALIDATION_ERROR', 'give exactly one of --redis URL or --jobs-dir DIR');
           const logger = await makeLogger(o.logLevel);
+          const sandbox = await startSandbox(o.sandbox);
           const { runWorker } = await import('../../jobs/factory.js');
-          const common = { concurrency: o.concurrency, pool: o.pool, workerId: o.workerId, features: o.feature, maxDiskSizeGb: o.maxDiskSizeGb ?? null, imageRoots: o.imageRoot, logger };
+          const common = { concurrency: o.concurrency, pool: o.pool, labels: o.label, workerId: o.workerId, features: o.feature, maxDiskSizeGb: o.maxDiskSizeGb ?? null, imageRoots: o.imageRoot, logger };
           const worker: RunningWorker = o.redis
             ? await runWorker({ ...common, redis: o.redis, prefix: o.prefix, lockDurationMs: o.lockDuration })
             : await runWorker({ ...common, jobsDir: o.jobsDir!, pollMs: o.poll });
-          process.stderr.write(`guestguard: worker ${worker.workerId} (pool ${o.pool}, concurrency ${o.concurrency}) on ${o.redis ?? o.jobsDir}\n`);
+          await sandbox?.metrics(worker.metrics.registry);
+          process.stderr.write(`guestguard: worker ${worker.workerId} (pool ${o.pool}, concurrency ${o.concurrency}${sandbox ? sandbox.line : ''}) on ${o.redis ?? o.jobsDir}\n`);
           await untilSignal(() => void worker.close({ force: true }));
           process.stderr.write('guestguard: worker draining (signal again to stop now)\n');
           await worker.close();
+          await sandbox?.close();
           process.exit(0);
         },
       ),

@@ -27,6 +27,7 @@ import { retryDelayMs, routingMismatch, type WorkerProfile } from '../exec/routi
 import { defaultHandlerRegistry, type HandlerRegistry } from '../handlers/registry.js';
 import type { JobDocument, JobResult, WorkerInfo } from '../protocol/schema.js';
 import { validateJobDocument } from '../protocol/validate.js';
+import { checkedLabels } from '../protocol/selectors.js';
 import { progressInit } from '../record.js';
 import { processAlive } from '../store/sqlite-store.js';
 import { ulid } from '../ulid.js';
@@ -42,6 +43,8 @@ export interface DirWorkerOptions {
   capabilities?: string[];
   features?: string[];
   maxDiskSizeGb?: number | null;
+  /** Labels routing.affinity / anti_affinity select on. */
+  labels?: Record<string, string>;
   /** Directory scan interval (ms); file-system events also trigger scans. Default 1000. */
   pollMs?: number;
   retry?: { baseMs?: number; maxMs?: number };
@@ -96,8 +99,17 @@ export class DirectoryWorker {
       capabilities: [...new Set([...this.registry.capabilities(), ...(opts.capabilities ?? [])])],
       features: [...new Set([...this.registry.features(), ...(opts.features ?? [])])],
       max_disk_size_gb: opts.maxDiskSizeGb ?? null,
+      labels: checkedLabels(opts.labels),
     };
-    this.executor = new JobExecutor({ workerId: this.workerId, registry: this.registry, metrics: this.metrics, cache: this.fileCache(), graceMs: opts.graceMs, imageRoots: opts.imageRoots });
+    this.executor = new JobExecutor({
+      workerId: this.workerId,
+      registry: this.registry,
+      metrics: this.metrics,
+      cache: this.fileCache(),
+      graceMs: opts.graceMs,
+      imageRoots: opts.imageRoots,
+      maxDiskSizeGb: this.profile.max_disk_size_gb,
+    });
     this.metrics.addActiveJobsSource(() => this.running.size);
     this.metrics.setQueueDepthSource(() => this.pendingFiles().length);
   }
@@ -138,6 +150,7 @@ export class DirectoryWorker {
       last_heartbeat: new Date().toISOString(),
       capabilities: { operations: this.registry.operations(), payload_types: this.registry.payloadTypes(), features: [...this.profile.features] },
       resources: { max_concurrent_jobs: this.concurrency, max_disk_size_gb: this.profile.max_disk_size_gb },
+      labels: { ...this.profile.labels },
       status: { state: this.closed ? 'draining' : this.running.size >= this.concurrency ? 'busy' : 'ready', current_jobs: this.running.size },
     };
   }

@@ -12,6 +12,8 @@ export interface CachedResult {
   outputs?: Record<string, unknown>;
   data?: unknown;
   metrics?: JobMetricsInfo;
+  /** The outcome failed the job (HandlerOutput.failure); a hit fails the same way. */
+  failure?: { code: string; message: string; details?: Record<string, unknown> };
   /** Job whose execution produced the entry. */
   source_job_id: string;
   created_at: string;

@@ -6,6 +6,8 @@
 import { realpath, stat } from 'node:fs/promises';
 import { sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { DiskImage, ImageFormat } from '../../disk/disk-image.js';
+import { openImage } from '../../disk/open-image.js';
 import { JobError, serializeError, toJobErrorInfo, type JobErrorInfo } from '../errors.js';
 import type { HandlerRegistry } from '../handlers/registry.js';
 import type { HandlerOutput, ProgressUpdate } from '../handlers/types.js';
@@ -13,6 +15,7 @@ import { ImageRefSchema, type ImageRef, type JobDocument, type JobResult, type T
 import { runHandler, type SandboxInfo } from '../sandbox/run-handler.js';
 import { cacheBypassed, imageIdentity, resultCacheKey, type ResultCache } from './cache.js';
 import { ChecksumVerifier } from './checksum.js';
+import { IMAGE_FORMAT_NAMES, imageOpenError } from './image-errors.js';
 import type { JobMetrics } from './metrics.js';
 
 export interface ExecutorOptions {
@@ -27,6 +30,8 @@ export interface ExecutorOptions {
   progressIntervalMs?: number;
   /** When set, images must resolve (symlinks followed) inside one of these directories. */
   imageRoots?: string[];
+  /** This worker's own limit on an image's virtual size (GiB); null/undefined = none. */
+  maxDiskSizeGb?: number | null;
 }
 
 export interface AttemptRequest {
@@ -97,10 +102,11 @@ export class JobExecutor {
               retry: false,
               cache,
               result: {
-                ...this.baseResult(job, attempt, started, 'completed'),
+                ...this.baseResult(job, attempt, started, hit.failure ? 'failed' : 'completed'),
                 outputs: hit.outputs,
                 data: hit.data,
                 metrics: { ...(hit.metrics ?? {}), disk_read_bytes: diskRead },
+                ...(hit.failure ? { error: outcomeError(hit.failure) } : {}),
                 cache: { hit: true, key: cacheKey, source_job_id: hit.source_job_id, created_at: hit.created_at },
               },
             };
@@ -149,11 +155,20 @@ export class JobExecutor {
         this.opts.metrics.imageReadBytes.inc(reported);
       }
       const metrics = { disk_read_bytes: diskRead, peak_memory_mb: usage.peak_memory_mb, cpu_seconds: usage.cpu_seconds };
-      const result: JobResult = { ...this.baseResult(job, attempt, started, 'completed'), outputs: output.outputs ?? {}, data: output.data, metrics };
+      const failure = output.failure;
+      const result: JobResult = { ...this.baseResult(job, attempt, started, failure ? 'failed' : 'completed'), outputs: output.outputs ?? {}, data: output.data, metrics };
+      if (failure) result.error = outcomeError(failure);
       if (cacheKey !== undefined && cache === 'miss') {
-        await this.opts.cache!.set(cacheKey, { outputs: result.outputs, data: result.data, metrics, source_job_id: job.job_id, created_at: new Date().toISOString() });
+        await this.opts.cache!.set(cacheKey, {
+          outputs: result.outputs,
+          data: result.data,
+          metrics,
+          ...(failure ? { failure } : {}),
+          source_job_id: job.job_id,
+          created_at: new Date().toISOString(),
+        });
       }
-      progress.force({ phase: 'execution', progress_percent: 100, message: 'completed' });
+      progress.force({ phase: 'execution', progress_percent: 100, message: failure ? `finished: ${failure.code}` : 'completed' });
       return { result, retry: false, cache };
     } catch (err) {
       if (handlerStart !== undefined) this.observeHandler(job.operation, handlerStart);
@@ -190,13 +205,7 @@ export class JobExecutor {
       if (code === 'ENOENT' || code === 'ENOTDIR') throw new JobError('IMAGE_NOT_FOUND', `image not found: ${image.path}`, { phase: 'validation', details: { path: image.path } });
       throw new JobError('EXECUTION_ERROR', `cannot access image ${image.path}: ${(err as Error).message}`, { phase: 'validation', recoverable: code === 'EIO' || code === 'EAGAIN' });
     }
-    const maxGb = job.constraints?.maximum_disk_size_gb;
-    if (maxGb != null && size > maxGb * GIB) {
-      throw new JobError('DISK_TOO_LARGE', `image is ${(size / GIB).toFixed(2)} GB, over maximum_disk_size_gb ${maxGb}`, {
-        phase: 'validation',
-        details: { path: image.path, size_bytes: size, maximum_disk_size_gb: maxGb },
-      });
-    }
+    await this.checkVirtualSize(job, image, size);
     if (image.checksum) {
       progress.force({ phase: 'checksum', progress_percent: 0, message: `verifying ${image.checksum.slice(0, 19)}…` });
       const r = await this.checksums.verify(image.path, image.checksum, {
@@ -207,6 +216,26 @@ export class JobExecutor {
       progress.force({ phase: 'checksum', progress_percent: 100, message: r.status === 'cached' ? 'checksum verified earlier (file unchanged)' : 'checksum ok' });
     }
     return image;
+  }
+
+  /**
+   * maximum_disk_size_gb (the job's, and this worker's own limit) bounds the disk the guest
+   * sees: the image's virtual size, read from its header, not the size of the file (a sparse
+   * qcow2 of a 2 TiB disk is a few MiB).
+   */
+  private async checkVirtualSize(job: JobDocument, image: ImageRef, fileSize: number): Promise<void> {
+    const jobGb = job.constraints?.maximum_disk_size_gb ?? null;
+    const workerGb = this.opts.maxDiskSizeGb ?? null;
+    if (jobGb === null && workerGb === null) return;
+    const limitGb = jobGb === null ? workerGb! : workerGb === null ? jobGb : Math.min(jobGb, workerGb);
+    const source = jobGb !== null && (workerGb === null || jobGb <= workerGb) ? 'constraints.maximum_disk_size_gb' : 'worker --max-disk-size-gb';
+    const virtual = await virtualSize(image);
+    if (virtual > limitGb * GIB) {
+      throw new JobError('DISK_TOO_LARGE', `image's virtual disk is ${(virtual / GIB).toFixed(2)} GiB, over the ${limitGb} GiB limit (${source})`, {
+        phase: 'validation',
+        details: { path: image.path, virtual_size_bytes: virtual, file_size_bytes: fileSize, maximum_disk_size_gb: limitGb, limit: source },
+      });
+    }
   }
 
   private observeHandler(operation: string, start: number): void {
@@ -230,6 +259,28 @@ export class JobExecutor {
     else r.failed_at = now.toISOString();
     if (job.observability) r.observability = job.observability;
     return r;
+  }
+}
+
+/** Virtual size of an image from its headers (backing files are not needed for that). */
+async function virtualSize(image: ImageRef): Promise<number> {
+  const format = image.format;
+  if (format !== undefined && !(IMAGE_FORMAT_NAMES as readonly string[]).includes(format)) {
+    throw new JobError('VALIDATION_ERROR', `payload.data.image.format: unknown image format "${format}" (one of ${IMAGE_FORMAT_NAMES.join(', ')})`, {
+      phase: 'validation',
+      details: { field: 'payload.data.image.format' },
+    });
+  }
+  let img: DiskImage;
+  try {
+    img = await openImage(image.path, { ignoreBacking: true, ...(format !== undefined ? { format: format as ImageFormat } : {}) });
+  } catch (err) {
+    throw imageOpenError(err, image.path);
+  }
+  try {
+    return img.size;
+  } finally {
+    await img.close().catch(() => undefined);
   }
 }
 
@@ -261,6 +312,11 @@ export function timeLimitMs(job: JobDocument, now: number): number {
 function limitReason(job: JobDocument, limitMs: number): string {
   const timeout = job.execution.timeout_seconds * 1000;
   return limitMs < timeout ? `job passed its deadline ${job.execution.deadline}` : `job exceeded timeout_seconds (${job.execution.timeout_seconds})`;
+}
+
+/** The error of a job whose operation finished with a failing outcome (HandlerOutput.failure). */
+function outcomeError(f: NonNullable<HandlerOutput['failure']>): JobErrorInfo {
+  return { code: f.code, message: f.message, phase: 'result', recoverable: false, retry_recommended: false, ...(f.details ? { details: f.details } : {}) };
 }
 
 function readBytes(o: HandlerOutput): number {

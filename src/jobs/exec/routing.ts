@@ -1,5 +1,6 @@
-/** Does a job fit a worker? Pools, pinned worker ids, capabilities, features, version, disk size. */
+/** Does a job fit a worker? Pools, pinned worker ids, labels, capabilities, features, version, disk size. */
 import type { JobDocument } from '../protocol/schema.js';
+import { describeSelector, matches, selectorsOf } from '../protocol/selectors.js';
 import { satisfiesMinimum } from '../protocol/semver.js';
 
 export interface WorkerProfile {
@@ -11,6 +12,8 @@ export interface WorkerProfile {
   features: readonly string[];
   /** Largest image this worker accepts; null = no limit. */
   max_disk_size_gb: number | null;
+  /** Labels for routing.affinity / anti_affinity. */
+  labels?: Readonly<Record<string, string>>;
 }
 
 /** Why `worker` must not take `job`, or undefined when it may. */
@@ -21,6 +24,13 @@ export function routingMismatch(job: JobDocument, worker: WorkerProfile): string
   if (r?.worker_pool != null && r.worker_pool !== worker.pool) return `wants pool ${r.worker_pool}`;
   if (c?.allowed_worker_pools && c.allowed_worker_pools.length > 0 && !c.allowed_worker_pools.includes(worker.pool)) {
     return `pool ${worker.pool} not in allowed_worker_pools`;
+  }
+  const labels = worker.labels ?? {};
+  for (const sel of selectorsOf(r?.affinity)) {
+    if (!matches(labels, sel)) return `affinity ${describeSelector(sel)} not matched by the worker's labels`;
+  }
+  for (const sel of selectorsOf(r?.anti_affinity)) {
+    if (matches(labels, sel)) return `anti_affinity ${describeSelector(sel)} matches the worker's labels`;
   }
   if (!worker.capabilities.includes(job.operation)) return `operation ${job.operation} not supported`;
   const missingCap = (c?.required_capabilities ?? []).filter((x) => !worker.capabilities.includes(x));

@@ -2,6 +2,7 @@
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { JobError } from '../errors.js';
+import { IMAGE_FORMAT_NAMES } from '../exec/image-errors.js';
 import { OPERATION_RE } from '../protocol/schema.js';
 import { payloadVersion } from '../protocol/validate.js';
 import type { HandlerSpec } from './types.js';
@@ -85,9 +86,34 @@ export function siblingModule(baseUrl: string, name: string): string {
   return new URL(`./${name}${ext}`, baseUrl).href;
 }
 
+/** Image container formats the image operations read, advertised as "disk.<format>" capabilities. */
+const DISK_CAPABILITIES = IMAGE_FORMAT_NAMES.map((f) => `disk.${f}`);
+
 /** Built-in handlers available in every worker. */
 export function builtinHandlers(): HandlerSpec[] {
   return [
+    {
+      operation: 'guestkit.inspect',
+      module: siblingModule(import.meta.url, 'inspect'),
+      exportName: 'inspectHandler',
+      isolation: 'thread',
+      cacheable: true,
+      // A hostile or huge guest must not take the worker down with it: the thread dies instead.
+      maxMemoryMb: 2048,
+      capabilities: DISK_CAPABILITIES,
+      description: 'OS inspection of one disk image (the report of `guestguard inspect --format json`); options include_packages, include_services, include_users, include_network, include_security, include_kernels, include_storage.',
+    },
+    {
+      operation: 'guestkit.profile',
+      module: siblingModule(import.meta.url, 'profile'),
+      exportName: 'profileHandler',
+      isolation: 'thread',
+      // Policy files named by path may change between runs without the cache key noticing.
+      cacheable: false,
+      maxMemoryMb: 2048,
+      capabilities: DISK_CAPABILITIES,
+      description: 'Security / compliance profiling of one disk image (the report of `guestguard profile --format json`); profiles, policies (paths or inline {name, yaml}), options severity_threshold, fail_on_critical.',
+    },
     {
       operation: 'system.echo',
       module: siblingModule(import.meta.url, 'echo'),

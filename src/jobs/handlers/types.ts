@@ -42,6 +42,12 @@ export interface HandlerOutput {
   /** The operation's structured result (JobResult.data). */
   data?: unknown;
   metrics?: { disk_read_bytes?: number };
+  /**
+   * The operation ran to the end but its outcome fails the job (e.g. a policy gate such as
+   * guestkit.profile's fail_on_critical): the job ends `failed` with this error, and keeps its
+   * outputs and data. Never retried.
+   */
+  failure?: { code: string; message: string; details?: Record<string, unknown> };
 }
 
 /**

@@ -43,15 +43,32 @@ export const ConstraintsSchema = z.looseObject({
   required_capabilities: z.array(z.string().min(1)).optional(),
   required_features: z.array(z.string().min(1)).optional(),
   minimum_worker_version: z.string().nullish(),
-  maximum_disk_size_gb: z.number().positive().nullish(),
+  maximum_disk_size_gb: z
+    .number()
+    .positive()
+    .nullish()
+    .describe(
+      "Largest virtual disk size (GiB, 2^30 bytes) the job may open: checked against the image's virtual size (not its file size) before work begins; larger images fail with DISK_TOO_LARGE. Also routes the job only to workers whose own limit (--max-disk-size-gb) is at least this.",
+    ),
   allowed_worker_pools: z.array(z.string().min(1)).optional(),
 });
 
+/** Label selectors: ["key=value", "key"] or {"key": "value" | ["v1", "v2"] | true} (checked in validate.ts). */
+const SelectorsSchema = z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]);
+
 export const RoutingSchema = z.looseObject({
-  worker_id: z.string().min(1).nullish(),
-  worker_pool: z.string().min(1).nullish(),
-  affinity: z.record(z.string(), z.unknown()).nullish(),
-  anti_affinity: z.record(z.string(), z.unknown()).nullish(),
+  worker_id: z.string().min(1).nullish().describe('Only the worker with this id may run the job.'),
+  worker_pool: z.string().min(1).nullish().describe('Only workers of this pool (`--pool`) may run the job.'),
+  affinity: SelectorsSchema.nullish().describe(
+    'Worker label selectors the worker must ALL match. Workers get labels with `--label key=value` (`guestguard worker` / `serve`). ' +
+      'Either a list of "key=value" (label equals value) or "key" (label present, any value), or an object ' +
+      '{"key": "value" | ["value", ...] | true}: value (label equals it), list (label is one of them), true (label present). ' +
+      'A job no live worker matches stays queued.',
+  ),
+  anti_affinity: SelectorsSchema.nullish().describe(
+    'Worker label selectors the worker must match NONE of; same forms as affinity. ' +
+      'E.g. ["zone=eu-2"] keeps the job off workers labelled zone=eu-2, ["gpu"] off any worker with a gpu label.',
+  ),
 });
 
 export const PayloadSchema = z.looseObject({
@@ -176,5 +193,7 @@ export interface WorkerInfo {
   last_heartbeat: string;
   capabilities: { operations: string[]; payload_types: string[]; features: string[] };
   resources: { max_concurrent_jobs: number; max_disk_size_gb: number | null };
+  /** Labels routing.affinity / anti_affinity select on (`--label key=value`). */
+  labels: Record<string, string>;
   status: { state: 'ready' | 'busy' | 'draining'; current_jobs: number };
 }

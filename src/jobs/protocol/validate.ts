@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { JobValidationError, type FieldIssue } from '../errors.js';
 import { ImageRefSchema, JobDocumentSchema, type JobDocument } from './schema.js';
 import { parseSemver } from './semver.js';
+import { parseSelectors } from './selectors.js';
 
 export type ValidationResult = { ok: true; job: JobDocument } | { ok: false; issues: FieldIssue[] };
 
@@ -48,6 +49,7 @@ function crossFieldIssues(job: JobDocument): FieldIssue[] {
   if (pool != null && c?.allowed_worker_pools && c.allowed_worker_pools.length > 0 && !c.allowed_worker_pools.includes(pool)) {
     issues.push({ field: 'routing.worker_pool', message: `"${pool}" is not in constraints.allowed_worker_pools` });
   }
+  for (const k of ['affinity', 'anti_affinity'] as const) issues.push(...parseSelectors(job.routing?.[k], `routing.${k}`).issues);
   const image = job.payload.data['image'];
   if (image !== undefined) {
     const r = ImageRefSchema.safeParse(image);

@@ -1,6 +1,8 @@
 /** Redis connections and the BullMQ queue layout shared by the server and the workers. */
 import { Redis, type RedisOptions } from 'ioredis';
+import type { JobsOptions } from 'bullmq';
 import { JobError } from '../errors.js';
+import type { JobDocument } from '../protocol/schema.js';
 
 /** One BullMQ queue carries every job id; priority and routing are handled per job. */
 export const QUEUE_NAME = 'jobs';
@@ -45,4 +47,16 @@ export function bullJobId(jobId: string): string {
 /** Our priority 1..10 (10 most urgent) to BullMQ's (1 is served first). */
 export function bullPriority(priority: number): number {
   return 11 - Math.min(10, Math.max(1, Math.round(priority)));
+}
+
+/** How a job goes into the BullMQ queue (the submission and the start-up repair use the same). */
+export function enqueueOptions(doc: JobDocument): JobsOptions {
+  return {
+    jobId: bullJobId(doc.job_id),
+    priority: bullPriority(doc.execution.priority),
+    attempts: doc.execution.max_attempts - doc.execution.attempt + 1,
+    backoff: { type: 'guestguard' },
+    removeOnComplete: { count: 1000 },
+    removeOnFail: { count: 1000 },
+  };
 }

@@ -27,7 +27,8 @@ import type {
 } from '../service-types.js';
 import { isTerminal } from '../state.js';
 import { VERSION } from '../../version.js';
-import { bullJobId, bullPriority, connectRedis, QUEUE_NAME, waitReady, type RedisTarget } from './connection.js';
+import { bullJobId, connectRedis, enqueueOptions, QUEUE_NAME, waitReady, type RedisTarget } from './connection.js';
+import { repairUnenqueued } from './repair.js';
 import { RedisJobStore } from './store.js';
 import { RedisWorker, type RedisWorkerOptions } from './worker.js';
 
@@ -76,6 +77,7 @@ export class RedisJobService implements JobService {
     const svc = new RedisJobService(opts);
     try {
       await waitReady(svc.store.redis);
+      await repairUnenqueued(svc.store, svc.queue, opts.logger);
       await svc.sub.subscribe(svc.store.eventsChannel);
       svc.sub.on('message', (_ch: string, msg: string) => svc.dispatch(msg));
       if ((opts.workers ?? 0) > 0) {
@@ -117,25 +119,16 @@ export class RedisJobService implements JobService {
       return { status: 'existing', job: recordToView(prev, false), result: prev.result ?? undefined };
     }
     try {
-      await this.queue.add(
-        doc.operation,
-        { job_id: doc.job_id },
-        {
-          jobId: bullJobId(doc.job_id),
-          priority: bullPriority(doc.execution.priority),
-          attempts: doc.execution.max_attempts - doc.execution.attempt + 1,
-          backoff: { type: 'guestguard' },
-          removeOnComplete: { count: 1000 },
-          removeOnFail: { count: 1000 },
-        },
-      );
+      await this.queue.add(doc.operation, { job_id: doc.job_id }, enqueueOptions(doc));
     } catch (err) {
       const rec = await this.store.get(doc.job_id);
       if (rec) await this.store.finalize(doc.job_id, syntheticResult(rec, 'failed', new JobError('UNAVAILABLE', `could not enqueue: ${(err as Error).message}`, { phase: 'submission' }), Date.now()));
+      await this.store.markEnqueued(doc.job_id).catch(() => {});
       throw new JobError('UNAVAILABLE', `could not enqueue job ${doc.job_id}: ${(err as Error).message}`, { cause: err });
     }
-    await this.store.publishStatus(doc.job_id, 'queued', doc.execution.attempt);
-    const rec = await this.store.get(doc.job_id);
+    // A crash before this line leaves the job on the repair list: the next start enqueues it.
+    // One round trip: commands on one connection are pipelined and run in this order.
+    const [, , rec] = await Promise.all([this.store.markEnqueued(doc.job_id), this.store.publishStatus(doc.job_id, 'queued', doc.execution.attempt), this.store.get(doc.job_id)]);
     return { status: 'created', job: recordToView(rec!, true) };
   }
 

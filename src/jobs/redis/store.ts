@@ -30,6 +30,8 @@ redis.call('HSET', KEYS[1], 'job_id', ARGV[1], 'doc', ARGV[2], 'status', 'queued
   'priority', ARGV[4], 'idempotency_key', ARGV[5], 'submitted_at', ARGV[6], 'updated_at', ARGV[6],
   'attempt', ARGV[7], 'deadline', ARGV[8], 'seq', seq, 'evseq', 0)
 redis.call('ZADD', KEYS[2], seq, ARGV[1])
+-- Until the submitter confirms the BullMQ enqueue: found here at start-up, it was never enqueued.
+redis.call('ZADD', KEYS[5], ARGV[6], ARGV[1])
 return {'created', tostring(seq)}
 `;
 
@@ -132,7 +134,7 @@ export class RedisJobStore {
     const idem = doc.execution.idempotency_key ?? '';
     const r = (await this.script(
       SUBMIT,
-      [this.key('job', doc.job_id), this.key('jobs'), this.key('seq'), this.key('idem', idem === '' ? '-' : sha1(idem))],
+      [this.key('job', doc.job_id), this.key('jobs'), this.key('seq'), this.key('idem', idem === '' ? '-' : sha1(idem)), this.key('unenqueued')],
       [
         doc.job_id,
         JSON.stringify(doc),
@@ -155,6 +157,16 @@ export class RedisJobStore {
       default:
         throw new DuplicateJobError(`idempotency key "${idem}" is in use by job ${r[1]} (${r[2]})`, r[1]!, { state: r[2] });
     }
+  }
+
+  /** The job is in the BullMQ queue (or needs no enqueue any more): off the repair list. */
+  async markEnqueued(jobId: string): Promise<void> {
+    await this.redis.zrem(this.key('unenqueued'), jobId);
+  }
+
+  /** Jobs recorded but not (yet) confirmed enqueued, oldest first. */
+  async unenqueued(limit = 10_000): Promise<string[]> {
+    return this.redis.zrange(this.key('unenqueued'), '0', String(limit - 1));
   }
 
   async get(jobId: string): Promise<JobRecord | undefined> {

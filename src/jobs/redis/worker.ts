@@ -8,7 +8,7 @@
  * size) is put back as delayed for a short while so another worker can pick it up.
  */
 import { hostname } from 'node:os';
-import { DelayedError, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { JobError } from '../errors.js';
@@ -17,10 +17,12 @@ import { createJobMetrics, type JobMetrics } from '../exec/metrics.js';
 import { retryDelayMs, routingMismatch, type WorkerProfile } from '../exec/routing.js';
 import { defaultHandlerRegistry, type HandlerRegistry } from '../handlers/registry.js';
 import type { JobResult, WorkerInfo } from '../protocol/schema.js';
+import { checkedLabels } from '../protocol/selectors.js';
 import { progressInit, syntheticResult } from '../record.js';
 import { ulid } from '../ulid.js';
 import { VERSION } from '../../version.js';
 import { connectRedis, QUEUE_NAME, waitReady, type RedisTarget } from './connection.js';
+import { repairUnenqueued } from './repair.js';
 import { RedisJobStore } from './store.js';
 
 export interface RedisWorkerOptions {
@@ -37,6 +39,8 @@ export interface RedisWorkerOptions {
   capabilities?: string[];
   features?: string[];
   maxDiskSizeGb?: number | null;
+  /** Labels routing.affinity / anti_affinity select on. */
+  labels?: Record<string, string>;
   /** Retry backoff (first delay, cap), ms. */
   retry?: { baseMs?: number; maxMs?: number };
   /** BullMQ lock: a worker silent this long is considered dead and its jobs re-run. Default 30 s. */
@@ -93,6 +97,7 @@ export class RedisWorker {
       capabilities: [...new Set([...this.registry.capabilities(), ...(opts.capabilities ?? [])])],
       features: [...new Set([...this.registry.features(), ...(opts.features ?? [])])],
       max_disk_size_gb: opts.maxDiskSizeGb ?? null,
+      labels: checkedLabels(opts.labels),
     };
     this.executor = new JobExecutor({
       workerId: this.workerId,
@@ -101,6 +106,7 @@ export class RedisWorker {
       cache: this.store.resultCache(),
       graceMs: opts.graceMs,
       imageRoots: opts.imageRoots,
+      maxDiskSizeGb: this.profile.max_disk_size_gb,
     });
     this.removeActive = this.metrics.addActiveJobsSource(() => this.running.size);
   }
@@ -115,6 +121,7 @@ export class RedisWorker {
 
   async start(): Promise<this> {
     await waitReady(this.store.redis);
+    await this.repair();
     // Cancels arrive on a channel: whoever runs the job kills its sandbox.
     await this.sub.subscribe(this.store.cancelChannel);
     this.sub.on('message', (_ch: string, jobId: string) => this.running.get(jobId)?.abort.abort(new JobError('CANCELLED', 'job cancelled')));
@@ -148,6 +155,18 @@ export class RedisWorker {
     return this;
   }
 
+  /** Enqueues jobs a crashed submitter recorded but never queued (see repair.ts). */
+  private async repair(): Promise<void> {
+    const conn = this.store.redis.duplicate();
+    const queue = new Queue(QUEUE_NAME, { connection: conn, prefix: this.store.prefix });
+    try {
+      await repairUnenqueued(this.store, queue, this.opts.logger);
+    } finally {
+      await queue.close().catch(() => {});
+      conn.disconnect();
+    }
+  }
+
   info(): WorkerInfo {
     const now = new Date().toISOString();
     return {
@@ -161,6 +180,7 @@ export class RedisWorker {
       last_heartbeat: now,
       capabilities: { operations: this.registry.operations(), payload_types: this.registry.payloadTypes(), features: [...this.profile.features] },
       resources: { max_concurrent_jobs: this.concurrency, max_disk_size_gb: this.profile.max_disk_size_gb },
+      labels: { ...this.profile.labels },
       status: { state: this.closing ? 'draining' : this.running.size >= this.concurrency ? 'busy' : 'ready', current_jobs: this.running.size },
     };
   }
@@ -191,8 +211,8 @@ export class RedisWorker {
     const attempt = rec.document.execution.attempt + bjob.attemptsMade;
     const started = await this.store.start(jobId, this.workerId, attempt);
     if (!started.ok) return `not started: ${started.status}`;
-    if (started.from === 'queued') await this.store.publishStatus(jobId, 'assigned', attempt);
-    await this.store.publishStatus(jobId, 'running', attempt);
+    // Pipelined on one connection: subscribers still see assigned before running.
+    await Promise.all([started.from === 'queued' ? this.store.publishStatus(jobId, 'assigned', attempt) : undefined, this.store.publishStatus(jobId, 'running', attempt)]);
 
     const abort = new AbortController();
     this.running.set(jobId, { abort });
@@ -233,8 +253,10 @@ export class RedisWorker {
     if (await this.store.finalize(jobId, result)) {
       this.metrics.jobsTotal.inc({ operation, status: result.status });
       this.metrics.jobDuration.observe({ operation, status: result.status }, result.execution_summary.duration_seconds);
-      await this.store.publishStatus(jobId, result.status, result.execution_summary.attempt, result.error as never);
-      await this.store.publish({ type: 'result', job_id: jobId, result });
+      await Promise.all([
+        this.store.publishStatus(jobId, result.status, result.execution_summary.attempt, result.error as never),
+        this.store.publish({ type: 'result', job_id: jobId, result }),
+      ]);
     }
   }
 

@@ -1,10 +1,13 @@
 /**
  * Embedded job store: one SQLite file through sql.js (WASM, no native build). The database
- * lives in memory and is written back atomically (temp file + fsync + rename) after each batch
- * of mutations, so a crash leaves either the old or the new file, never a torn one. A lock
- * file keeps a second process from opening the same store.
+ * lives in memory; every change is appended to an operation log (oplog.ts) before it is
+ * acknowledged, and the SQLite file itself is rewritten atomically (temp file + fsync + rename)
+ * only when that log has grown as large as the database, and on close. So a state change costs
+ * one small append, not a re-serialisation of the whole database, and a crash at any point
+ * leaves the snapshot plus a log that replays to the last acknowledged change. A lock file keeps
+ * a second process from opening the same store.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import initSqlJs from 'sql.js';
@@ -13,6 +16,7 @@ import type { CachedResult, ResultCache } from '../exec/cache.js';
 import type { JobDocument, JobResult, ProgressEvent, TerminalState } from '../protocol/schema.js';
 import type { JobRecord, ProgressEventInit } from '../record.js';
 import { assertTransition, isInFlight, isTerminal, type JobState } from '../state.js';
+import { Oplog, readLog, syncDirectory, type Statement } from './oplog.js';
 
 export type { JobRecord, ProgressEventInit } from '../record.js';
 export { recordToView } from '../record.js';
@@ -27,10 +31,28 @@ export interface SqliteStoreOptions {
   path?: string;
   /** Progress events kept per job (oldest dropped first); default 500. */
   maxEventsPerJob?: number;
-  /** Delay that batches state changes into one file write (ms); default 20. */
-  flushDelayMs?: number;
-  /** Longer batching for progress events alone, which are frequent and cheap to lose (ms); default 250. */
-  eventFlushDelayMs?: number;
+  /**
+   * When a change is forced to disk. 'batched' (default): written before it is acknowledged (a
+   * crash of the process loses nothing) and fdatasync'ed within syncDelayMs (a power loss may
+   * lose the last moments). 'always': fdatasync before every acknowledgement (~ms each).
+   */
+  fsync?: 'always' | 'batched';
+  /** Delay of the batched fdatasync (ms); default 50. */
+  syncDelayMs?: number;
+  /** Rewrite the SQLite file once the operation log exceeds this many bytes; default: the database size, within 4..64 MiB. */
+  compactBytes?: number;
+}
+
+/** What opening a store found in its operation log. */
+export interface RecoveryInfo {
+  /** Changes replayed from the log (work done since the last snapshot). */
+  replayed: number;
+  /** A log left from before the last snapshot was ignored. */
+  staleLog: boolean;
+  /** Bytes of an incomplete last change (crash mid-write), dropped. */
+  tornBytes: number;
+  /** A change that could not be replayed (the log ends there), if any. */
+  failed?: string;
 }
 
 const SCHEMA_VERSION = '1';
@@ -63,19 +85,34 @@ CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, value TEXT NOT NULL, cre
 
 let sqlJs: Promise<initSqlJs.SqlJsStatic> | undefined;
 
+const MiB = 1 << 20;
+/** Every column but the document, which is parsed once and kept in memory (see document()). */
+const ROW = 'seq, job_id, state, attempt, priority, operation, idempotency_key, worker_id, submitted_at, updated_at, started_at, finished_at, not_before, deadline, result, error';
+
 export class SqliteJobStore {
-  private dirty = false;
-  private flushTimer: NodeJS.Timeout | undefined;
-  private flushDue = Infinity;
   private closed = false;
   private readonly lastSeq = new Map<string, number>();
   private readonly docs = new Map<string, JobDocument>();
+  /** Prepared statements by SQL text: preparing costs more than running for these small queries. */
+  private readonly prepared = new Map<string, initSqlJs.Statement>();
+  private oplog: Oplog | undefined;
+  private generation = 0;
+  private snapshotBytes = 0;
+  private compactTimer: NodeJS.Timeout | undefined;
+  private compactRetryAt = 0;
+  /** Number of times the SQLite file was rewritten by this process (tests, diagnostics). */
+  snapshotsWritten = 0;
+  recovery: RecoveryInfo = { replayed: 0, staleLog: false, tornBytes: 0 };
 
   private constructor(
     private readonly db: initSqlJs.Database,
     private readonly opts: SqliteStoreOptions,
     private readonly lockPath: string | undefined,
   ) {}
+
+  private get logPath(): string | undefined {
+    return this.opts.path === undefined ? undefined : `${this.opts.path}.oplog`;
+  }
 
   static async open(opts: SqliteStoreOptions = {}): Promise<SqliteJobStore> {
     sqlJs ??= initSqlJs();
@@ -96,6 +133,10 @@ export class SqliteJobStore {
     let db: initSqlJs.Database;
     try {
       db = new SQL.Database(data);
+      // The database file here is sql.js's in-memory one: a rollback journal on its emulated
+      // filesystem would cost a file create/write/delete per transaction for nothing. Durability
+      // comes from the operation log.
+      db.run('PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY;');
       db.run(SCHEMA);
       const v = db.exec(`SELECT v FROM meta WHERE k = 'schema_version'`)[0]?.values[0]?.[0];
       if (v === undefined) db.run(`INSERT INTO meta (k, v) VALUES ('schema_version', ?)`, [SCHEMA_VERSION]);
@@ -106,8 +147,43 @@ export class SqliteJobStore {
       throw new JobError('UNAVAILABLE', `cannot open job store ${opts.path}: ${(err as Error).message}`, { cause: err });
     }
     const store = new SqliteJobStore(db, opts, lockPath);
-    if (data === undefined) store.markDirty();
+    if (opts.path !== undefined) {
+      try {
+        store.recover(data?.length ?? 0);
+      } catch (err) {
+        db.close();
+        if (lockPath) rmSync(lockPath, { force: true });
+        throw new JobError('UNAVAILABLE', `cannot open job store ${opts.path}: ${(err as Error).message}`, { cause: err });
+      }
+    }
     return store;
+  }
+
+  /** Replays the operation log onto the snapshot just loaded, then starts a new generation. */
+  private recover(snapshotBytes: number): void {
+    const g = this.db.exec(`SELECT v FROM meta WHERE k = 'oplog_generation'`)[0]?.values[0]?.[0];
+    this.generation = g === undefined ? 0 : Number(g);
+    this.snapshotBytes = snapshotBytes;
+    const log = readLog(this.logPath!);
+    const info: RecoveryInfo = { replayed: 0, staleLog: false, tornBytes: log.tornBytes };
+    if (log.generation !== undefined && log.generation !== this.generation) info.staleLog = true;
+    else {
+      for (const entry of log.entries) {
+        try {
+          this.runAll(entry);
+        } catch (err) {
+          info.failed = (err as Error).message;
+          break;
+        }
+        info.replayed++;
+      }
+    }
+    this.recovery = info;
+    // Changes past one that would not replay are dropped by the compaction below: keep the log
+    // that held them for a person to look at.
+    if (info.failed !== undefined) copyFileSync(this.logPath!, `${this.logPath!}.unreplayed-${Date.now()}`);
+    // A fresh snapshot now keeps the next replay short and drops any torn tail.
+    this.compact();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -128,14 +204,14 @@ export class SqliteJobStore {
         // A failed/timed-out/cancelled run frees its key: the new job takes it over.
       }
     }
-    this.db.run('BEGIN');
-    try {
-      this.db.run(
+    const json = JSON.stringify(doc);
+    const stmts: Statement[] = [
+      [
         `INSERT INTO jobs (job_id, doc, state, attempt, priority, operation, idempotency_key, submitted_at, updated_at, deadline)
          VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
         [
           doc.job_id,
-          JSON.stringify(doc),
+          json,
           doc.execution.attempt,
           doc.execution.priority,
           doc.operation,
@@ -144,14 +220,11 @@ export class SqliteJobStore {
           now,
           doc.execution.deadline != null ? Date.parse(doc.execution.deadline) : null,
         ],
-      );
-      if (key !== null) this.db.run(`INSERT OR REPLACE INTO idempotency (key, job_id) VALUES (?, ?)`, [key, doc.job_id]);
-      this.db.run('COMMIT');
-    } catch (err) {
-      this.db.run('ROLLBACK');
-      throw err;
-    }
-    this.markDirty();
+      ],
+    ];
+    if (key !== null) stmts.push([`INSERT OR REPLACE INTO idempotency (key, job_id) VALUES (?, ?)`, [key, doc.job_id]]);
+    this.apply(stmts);
+    this.remember(doc.job_id, JSON.parse(json) as JobDocument); // as stored, not the caller's object
     return { status: 'created', record: this.get(doc.job_id)! };
   }
 
@@ -176,7 +249,7 @@ export class SqliteJobStore {
       where.push('seq < ?');
       params.push(q.before);
     }
-    const sql = `SELECT * FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`;
+    const sql = `SELECT ${ROW} FROM jobs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`;
     return this.all(sql, [...params, q.limit]).map((r) => this.toRecord(r));
   }
 
@@ -210,21 +283,21 @@ export class SqliteJobStore {
     patch: Partial<Pick<JobRecord, 'worker_id' | 'started_at' | 'finished_at' | 'not_before' | 'attempt' | 'result' | 'error'>> = {},
     now = Date.now(),
   ): JobRecord {
-    const cur = this.get(jobId);
-    if (!cur) throw new JobError('NOT_FOUND', `no such job: ${jobId}`);
+    const row = this.all(`SELECT state FROM jobs WHERE job_id = ?`, [jobId])[0];
+    if (!row) throw new JobError('NOT_FOUND', `no such job: ${jobId}`);
+    const cur = { state: String(row['state']) as JobState };
     assertTransition(jobId, cur.state, to);
     const sets: string[] = ['state = ?', 'updated_at = ?'];
-    const params: SqlValue[] = [to, now];
+    const params: (string | number | null)[] = [to, now];
     for (const [k, v] of Object.entries(patch)) {
       sets.push(`${k} = ?`);
-      params.push(v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : (v as SqlValue));
+      params.push(v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : (v as string | number));
     }
     if (isTerminal(to) && patch.finished_at === undefined) {
       sets.push('finished_at = ?');
       params.push(now);
     }
-    this.db.run(`UPDATE jobs SET ${sets.join(', ')} WHERE job_id = ? AND state = ?`, [...params, jobId, cur.state]);
-    this.markDirty();
+    this.apply([[`UPDATE jobs SET ${sets.join(', ')} WHERE job_id = ? AND state = ?`, [...params, jobId, cur.state]]]);
     return this.get(jobId)!;
   }
 
@@ -239,7 +312,7 @@ export class SqliteJobStore {
 
   /** Queued jobs whose deadline passed before any worker took them. */
   expiredQueued(now = Date.now()): JobRecord[] {
-    return this.all(`SELECT * FROM jobs WHERE state = 'queued' AND deadline IS NOT NULL AND deadline <= ?`, [now]).map((r) => this.toRecord(r));
+    return this.all(`SELECT ${ROW} FROM jobs WHERE state = 'queued' AND deadline IS NOT NULL AND deadline <= ?`, [now]).map((r) => this.toRecord(r));
   }
 
   /** After a restart nothing is running: assigned/running jobs go back to the queue to re-run. */
@@ -250,7 +323,7 @@ export class SqliteJobStore {
 
   /** Earliest pending backoff expiry (ms), to arm a timer. */
   nextDueAt(): number | undefined {
-    const v = this.db.exec(`SELECT MIN(not_before) FROM jobs WHERE state = 'queued' AND not_before IS NOT NULL`)[0]?.values[0]?.[0];
+    const v = this.all(`SELECT MIN(not_before) AS t FROM jobs WHERE state = 'queued' AND not_before IS NOT NULL`, [])[0]?.['t'];
     return typeof v === 'number' ? v : undefined;
   }
 
@@ -263,16 +336,13 @@ export class SqliteJobStore {
   prune(olderThan: number): number {
     const ids = this.all(`SELECT job_id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ?`, [olderThan]).map((r) => String(r['job_id']));
     if (ids.length === 0) return 0;
-    this.db.run('BEGIN');
+    const stmts: Statement[] = [];
     for (const id of ids) {
-      this.db.run(`DELETE FROM events WHERE job_id = ?`, [id]);
-      this.db.run(`DELETE FROM jobs WHERE job_id = ?`, [id]);
-      this.db.run(`DELETE FROM idempotency WHERE job_id = ?`, [id]);
+      stmts.push([`DELETE FROM events WHERE job_id = ?`, [id]], [`DELETE FROM jobs WHERE job_id = ?`, [id]], [`DELETE FROM idempotency WHERE job_id = ?`, [id]]);
       this.docs.delete(id);
       this.lastSeq.delete(id);
     }
-    this.db.run('COMMIT');
-    this.markDirty();
+    this.apply(stmts);
     return ids.length;
   }
 
@@ -288,10 +358,10 @@ export class SqliteJobStore {
     seq++;
     this.lastSeq.set(jobId, seq);
     const event: ProgressEvent = { job_id: jobId, sequence: seq, ...ev };
-    this.db.run(`INSERT INTO events (job_id, sequence, event) VALUES (?, ?, ?)`, [jobId, seq, JSON.stringify(event)]);
+    const stmts: Statement[] = [[`INSERT INTO events (job_id, sequence, event) VALUES (?, ?, ?)`, [jobId, seq, JSON.stringify(event)]]];
     const keep = this.opts.maxEventsPerJob ?? 500;
-    if (seq > keep) this.db.run(`DELETE FROM events WHERE job_id = ? AND sequence <= ?`, [jobId, seq - keep]);
-    this.markDirty(this.opts.eventFlushDelayMs ?? 250);
+    if (seq > keep) stmts.push([`DELETE FROM events WHERE job_id = ? AND sequence <= ?`, [jobId, seq - keep]]);
+    this.apply(stmts);
     return event;
   }
 
@@ -311,15 +381,13 @@ export class SqliteJobStore {
         const r = this.all(`SELECT value, created_at FROM cache WHERE key = ?`, [key])[0];
         if (!r) return undefined;
         if (Number(r['created_at']) < Date.now() - ttlMs) {
-          this.db.run(`DELETE FROM cache WHERE key = ?`, [key]);
-          this.markDirty();
+          this.apply([[`DELETE FROM cache WHERE key = ?`, [key]]]);
           return undefined;
         }
         return JSON.parse(String(r['value'])) as CachedResult;
       },
       set: async (key, value) => {
-        this.db.run(`INSERT OR REPLACE INTO cache (key, value, created_at) VALUES (?, ?, ?)`, [key, JSON.stringify(value), Date.now()]);
-        this.markDirty();
+        this.apply([[`INSERT OR REPLACE INTO cache (key, value, created_at) VALUES (?, ?, ?)`, [key, JSON.stringify(value), Date.now()]]]);
       },
     };
   }
@@ -327,78 +395,173 @@ export class SqliteJobStore {
   // ---------------------------------------------------------------------------------------------
   // Persistence
 
-  /** Writes pending changes now (atomically). */
+  /** Forces every acknowledged change to disk now (fdatasync of the operation log). */
   flush(): void {
-    if (this.flushTimer) {
-      clearTimeout(this.flushTimer);
-      this.flushTimer = undefined;
-    }
-    if (!this.dirty || this.opts.path === undefined || this.closed) return;
-    const bytes = this.db.export();
-    const tmp = `${this.opts.path}.${process.pid}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, bytes);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.opts.path);
-    this.dirty = false;
+    if (!this.closed) this.oplog?.syncNow();
   }
 
+  /** A clean close folds the log into a fresh snapshot, so the SQLite file alone holds everything. */
   close(): void {
     if (this.closed) return;
-    this.flush();
-    this.closed = true;
-    this.db.close();
-    if (this.lockPath) rmSync(this.lockPath, { force: true });
+    clearTimeout(this.compactTimer);
+    try {
+      if (this.oplog && this.oplog.size > this.headerBytes) this.compact();
+      this.oplog?.syncNow();
+    } finally {
+      this.oplog?.closeSync();
+      this.closed = true;
+      for (const st of this.prepared.values()) st.free();
+      this.prepared.clear();
+      this.db.close();
+      if (this.lockPath) rmSync(this.lockPath, { force: true });
+    }
   }
 
   get path(): string | undefined {
     return this.opts.path;
   }
 
-  /** Schedules a write within `delayMs` (an earlier pending write covers this change too). */
-  private markDirty(delayMs = this.opts.flushDelayMs ?? 20): void {
-    this.dirty = true;
-    if (this.opts.path === undefined || this.closed) return;
-    const due = Date.now() + delayMs;
-    if (this.flushTimer && this.flushDue <= due) return;
-    clearTimeout(this.flushTimer);
-    this.flushDue = due;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = undefined;
-      this.flush();
-    }, delayMs);
+  /** Bytes of the operation log (0 in memory). */
+  get logBytes(): number {
+    return this.oplog?.size ?? 0;
+  }
+
+  private get headerBytes(): number {
+    return Buffer.byteLength(JSON.stringify({ generation: this.generation }) + '\n');
+  }
+
+  /** Runs a change (statements as one transaction) and logs it before it counts as done. */
+  private apply(stmts: Statement[]): void {
+    if (this.closed) throw new JobError('UNAVAILABLE', 'job store is closed');
+    this.exec('BEGIN');
+    try {
+      for (const [sql, params] of stmts) this.exec(sql, params);
+      this.oplog?.append(stmts);
+      this.exec('COMMIT');
+    } catch (err) {
+      this.exec('ROLLBACK');
+      throw err;
+    }
+    if (this.oplog && this.oplog.size > this.compactThreshold()) this.scheduleCompaction();
+  }
+
+  private runAll(stmts: Statement[]): void {
+    this.exec('BEGIN');
+    try {
+      for (const [sql, params] of stmts) this.exec(sql, params);
+      this.exec('COMMIT');
+    } catch (err) {
+      this.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  private compactThreshold(): number {
+    return this.opts.compactBytes ?? Math.min(64 * MiB, Math.max(4 * MiB, this.snapshotBytes));
+  }
+
+  private scheduleCompaction(): void {
+    if (this.compactTimer || Date.now() < this.compactRetryAt) return;
+    // Soon, but not inside the change that crossed the threshold.
+    this.compactTimer = setTimeout(() => {
+      this.compactTimer = undefined;
+      if (this.closed) return;
+      try {
+        this.compact();
+      } catch {
+        // Disk full or similar: the log keeps every change; try again later.
+        this.compactRetryAt = Date.now() + 10_000;
+      }
+    }, 0);
+    this.compactTimer.unref();
+  }
+
+  /**
+   * Writes the database as a snapshot of the next generation (temp file + fsync + rename), then
+   * replaces the log by an empty one of that generation.
+   */
+  private compact(): void {
+    const path = this.opts.path;
+    if (path === undefined) return;
+    const next = this.generation + 1;
+    this.db.run(`INSERT OR REPLACE INTO meta (k, v) VALUES ('oplog_generation', ?)`, [String(next)]);
+    let bytes: Uint8Array;
+    try {
+      bytes = this.db.export();
+      const tmp = `${path}.${process.pid}.tmp`;
+      const fd = openSync(tmp, 'w', 0o600);
+      try {
+        let done = 0;
+        while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, path);
+      syncDirectory(path);
+    } catch (err) {
+      this.db.run(`INSERT OR REPLACE INTO meta (k, v) VALUES ('oplog_generation', ?)`, [String(this.generation)]);
+      throw err;
+    }
+    // From here the snapshot holds everything: the old log is obsolete whatever happens next.
+    this.generation = next;
+    this.snapshotBytes = bytes.length;
+    this.snapshotsWritten++;
+    const old = this.oplog;
+    this.oplog = Oplog.create(this.logPath!, next, { fsync: this.opts.fsync, syncDelayMs: this.opts.syncDelayMs });
+    old?.closeSync();
   }
 
   private document(jobId: string): JobDocument {
     let d = this.docs.get(jobId);
     if (!d) {
-      const row = this.getRow(jobId);
+      const row = this.all(`SELECT doc FROM jobs WHERE job_id = ?`, [jobId])[0];
       if (!row) throw new JobError('NOT_FOUND', `no such job: ${jobId}`);
       d = JSON.parse(String(row['doc'])) as JobDocument;
-      // Bounded: documents of finished jobs are rarely needed again.
-      if (this.docs.size > 5000) this.docs.clear();
-      this.docs.set(jobId, d);
+      this.remember(jobId, d);
     }
     return d;
   }
 
+  private remember(jobId: string, d: JobDocument): void {
+    // Bounded: documents of finished jobs are rarely needed again.
+    if (this.docs.size > 5000) this.docs.clear();
+    this.docs.set(jobId, d);
+  }
+
   private getRow(jobId: string): Row | undefined {
-    return this.all(`SELECT * FROM jobs WHERE job_id = ?`, [jobId])[0];
+    return this.all(`SELECT ${ROW} FROM jobs WHERE job_id = ?`, [jobId])[0];
+  }
+
+  /** A prepared statement for `sql`, cached when the cache has room (else the caller frees it). */
+  private statement(sql: string): { st: initSqlJs.Statement; cached: boolean } {
+    const hit = this.prepared.get(sql);
+    if (hit) return { st: hit, cached: true };
+    const st = this.db.prepare(sql);
+    if (this.prepared.size >= 256) return { st, cached: false };
+    this.prepared.set(sql, st);
+    return { st, cached: true };
+  }
+
+  private exec(sql: string, params: readonly (string | number | null)[] = []): void {
+    const { st, cached } = this.statement(sql);
+    try {
+      st.run(params as SqlValue[]);
+    } finally {
+      if (!cached) st.free();
+    }
   }
 
   private all(sql: string, params: SqlValue[]): Row[] {
-    const st = this.db.prepare(sql);
+    const { st, cached } = this.statement(sql);
     try {
       st.bind(params);
       const rows: Row[] = [];
       while (st.step()) rows.push(st.getAsObject());
       return rows;
     } finally {
-      st.free();
+      if (cached) st.reset();
+      else st.free();
     }
   }
 

@@ -11,7 +11,16 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { REPO_ROOT } from '../../helpers/fixtures.js';
 
-const ENTRY_POINTS = ['src/cli/commands/jobs.ts', 'src/jobs/handlers/echo.ts', 'src/jobs/sandbox/thread-entry.ts', 'src/jobs/sandbox/process-entry.ts'];
+// Handler modules and sandbox entries are loaded by URL at run time, so they are roots too.
+const ENTRY_POINTS = [
+  'src/cli/commands/jobs.ts',
+  'src/jobs/handlers/echo.ts',
+  'src/jobs/handlers/inspect.ts',
+  'src/jobs/handlers/profile.ts',
+  'src/jobs/sandbox/thread-entry.ts',
+  'src/jobs/sandbox/process-entry.ts',
+  'src/jobs/sandbox/stream-entry.ts',
+].filter((p) => existsSync(join(REPO_ROOT, p)));
 
 /** Source files reachable from the entry points through relative imports. */
 function closure(): string[] {
