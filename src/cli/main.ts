@@ -1,13 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { registerDisk } from './commands/disk.js';
-import { registerLs } from './commands/ls.js';
-import { registerCat } from './commands/cat.js';
-import { registerCopyOut } from './commands/copy-out.js';
-import { registerFilesystems } from './commands/filesystems.js';
-import { registerInspect } from './commands/inspect.js';
-import { registerProfile } from './commands/profile.js';
-import { registerJobCommands } from './commands/jobs.js';
-import { registerSandboxCommands } from './commands/sandbox.js';
 import { EXIT_BAD_INPUT } from './errors.js';
 import { VERSION } from '../version.js';
 
@@ -25,15 +16,24 @@ program
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-registerDisk(program);
-registerFilesystems(program);
-registerLs(program);
-registerCat(program);
-registerCopyOut(program);
-registerInspect(program);
-registerProfile(program);
-registerJobCommands(program);
-registerSandboxCommands(program);
+type Register = (p: Command) => void;
+// Loading every command's modules (BullMQ, fastify, the sandbox layer...) costs more than a
+// whole inspection of a small image, so a call loads only the command it runs; help, no
+// command or an unknown one load them all.
+const COMMANDS: Array<{ names: string[]; load: () => Promise<Register> }> = [
+  { names: ['disk'], load: async () => (await import('./commands/disk.js')).registerDisk },
+  { names: ['filesystems'], load: async () => (await import('./commands/filesystems.js')).registerFilesystems },
+  { names: ['ls'], load: async () => (await import('./commands/ls.js')).registerLs },
+  { names: ['cat'], load: async () => (await import('./commands/cat.js')).registerCat },
+  { names: ['copy-out'], load: async () => (await import('./commands/copy-out.js')).registerCopyOut },
+  { names: ['inspect'], load: async () => (await import('./commands/inspect.js')).registerInspect },
+  { names: ['profile'], load: async () => (await import('./commands/profile.js')).registerProfile },
+  { names: ['serve', 'worker', 'submit', 'status', 'result', 'list', 'cancel'], load: async () => (await import('./commands/jobs.js')).registerJobCommands },
+  { names: ['run', 'seccomp', 'doctor', 'pool'], load: async () => (await import('./commands/sandbox.js')).registerSandboxCommands },
+];
+const first = process.argv.slice(2).find((a) => !a.startsWith('-'));
+const chosen = COMMANDS.filter((c) => first !== undefined && c.names.includes(first));
+for (const c of chosen.length > 0 ? chosen : COMMANDS) (await c.load())(program);
 
 try {
   await program.parseAsync(process.argv);
