@@ -9,11 +9,10 @@ import { applyAudit, clampLimit, decodeCursor, encodeCursor } from './common.js'
 import { IllegalTransitionError, JobError, JobNotFoundError } from './errors.js';
 import { JobExecutor, type AttemptOutcome } from './exec/executor.js';
 import { createJobMetrics, type JobMetrics } from './exec/metrics.js';
-import { retryDelayMs, routingMismatch, type WorkerProfile } from './exec/routing.js';
+import { retryDelayMs, routingMismatch, workerProfile, type WorkerProfile } from './exec/routing.js';
 import { defaultHandlerRegistry, type HandlerRegistry } from './handlers/registry.js';
 import type { ProgressUpdate } from './handlers/types.js';
 import { PROTOCOL_VERSION, type JobDocument, type JobResult, type ProgressEvent, type WorkerInfo } from './protocol/schema.js';
-import { checkedLabels } from './protocol/selectors.js';
 import { parseJobDocument } from './protocol/validate.js';
 import type { SandboxInfo } from './sandbox/run-handler.js';
 import type {
@@ -112,15 +111,8 @@ export class EmbeddedJobService implements JobService {
     const cache = store.resultCache();
     const configs = typeof opts.workers === 'number' || opts.workers === undefined ? (opts.workers === 0 ? [] : [{ concurrency: opts.workers ?? 1 }]) : opts.workers;
     configs.forEach((c, i) => {
-      const profile: WorkerProfile = {
-        worker_id: c.worker_id ?? `${hostname()}-${process.pid}-local${configs.length > 1 ? `-${i + 1}` : ''}`,
-        pool: c.pool ?? 'default',
-        version: VERSION,
-        capabilities: [...new Set([...this.registry.capabilities(), ...(c.capabilities ?? [])])],
-        features: [...new Set([...this.registry.features(), ...(c.features ?? [])])],
-        max_disk_size_gb: c.max_disk_size_gb ?? null,
-        labels: checkedLabels(c.labels, `workers.${i}.labels`),
-      };
+      const workerId = c.worker_id ?? `${hostname()}-${process.pid}-local${configs.length > 1 ? `-${i + 1}` : ''}`;
+      const profile = workerProfile(this.registry, { ...c, workerId, maxDiskSizeGb: c.max_disk_size_gb }, `workers.${i}.labels`);
       const concurrency = c.concurrency ?? 1;
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new JobError('VALIDATION_ERROR', `worker concurrency must be a positive integer, got ${concurrency}`);
       this.localWorkers.push({

@@ -23,11 +23,10 @@ import { JobError, type JobErrorInfo } from '../errors.js';
 import type { CachedResult, ResultCache } from '../exec/cache.js';
 import { JobExecutor } from '../exec/executor.js';
 import { createJobMetrics, type JobMetrics } from '../exec/metrics.js';
-import { retryDelayMs, routingMismatch, type WorkerProfile } from '../exec/routing.js';
+import { retryDelayMs, routingMismatch, workerProfile, type WorkerProfile } from '../exec/routing.js';
 import { defaultHandlerRegistry, type HandlerRegistry } from '../handlers/registry.js';
 import type { JobDocument, JobResult, WorkerInfo } from '../protocol/schema.js';
 import { validateJobDocument } from '../protocol/validate.js';
-import { checkedLabels } from '../protocol/selectors.js';
 import { progressInit } from '../record.js';
 import { processAlive } from '../store/sqlite-store.js';
 import { ulid } from '../ulid.js';
@@ -92,15 +91,7 @@ export class DirectoryWorker {
     this.metrics = opts.metrics ?? createJobMetrics();
     this.registry = opts.registry ?? defaultHandlerRegistry();
     this.retry = { baseMs: opts.retry?.baseMs ?? 1000, maxMs: opts.retry?.maxMs ?? 60_000 };
-    this.profile = {
-      worker_id: this.workerId,
-      pool: opts.pool ?? 'default',
-      version: VERSION,
-      capabilities: [...new Set([...this.registry.capabilities(), ...(opts.capabilities ?? [])])],
-      features: [...new Set([...this.registry.features(), ...(opts.features ?? [])])],
-      max_disk_size_gb: opts.maxDiskSizeGb ?? null,
-      labels: checkedLabels(opts.labels),
-    };
+    this.profile = workerProfile(this.registry, { ...opts, workerId: this.workerId });
     this.executor = new JobExecutor({
       workerId: this.workerId,
       registry: this.registry,

@@ -1,6 +1,8 @@
 /** Does a job fit a worker? Pools, pinned worker ids, labels, capabilities, features, version, disk size. */
 import type { JobDocument } from '../protocol/schema.js';
-import { describeSelector, matches, selectorsOf } from '../protocol/selectors.js';
+import { checkedLabels, describeSelector, matches, selectorsOf } from '../protocol/selectors.js';
+import type { HandlerRegistry } from '../handlers/registry.js';
+import { VERSION } from '../../version.js';
 import { satisfiesMinimum } from '../protocol/semver.js';
 
 export interface WorkerProfile {
@@ -14,6 +16,23 @@ export interface WorkerProfile {
   max_disk_size_gb: number | null;
   /** Labels for routing.affinity / anti_affinity. */
   labels?: Readonly<Record<string, string>>;
+}
+
+/** What a worker of any transport advertises: the registry's operations plus its own extras. */
+export function workerProfile(
+  registry: HandlerRegistry,
+  w: { workerId: string; pool?: string | undefined; capabilities?: readonly string[] | undefined; features?: readonly string[] | undefined; maxDiskSizeGb?: number | null | undefined; labels?: Record<string, string> | undefined },
+  labelsField?: string,
+): WorkerProfile {
+  return {
+    worker_id: w.workerId,
+    pool: w.pool ?? 'default',
+    version: VERSION,
+    capabilities: [...new Set([...registry.capabilities(), ...(w.capabilities ?? [])])],
+    features: [...new Set([...registry.features(), ...(w.features ?? [])])],
+    max_disk_size_gb: w.maxDiskSizeGb ?? null,
+    labels: checkedLabels(w.labels, labelsField),
+  };
 }
 
 /** Why `worker` must not take `job`, or undefined when it may. */

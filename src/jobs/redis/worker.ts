@@ -14,10 +14,9 @@ import type { Logger } from 'pino';
 import { JobError } from '../errors.js';
 import { JobExecutor } from '../exec/executor.js';
 import { createJobMetrics, type JobMetrics } from '../exec/metrics.js';
-import { retryDelayMs, routingMismatch, type WorkerProfile } from '../exec/routing.js';
+import { retryDelayMs, routingMismatch, workerProfile, type WorkerProfile } from '../exec/routing.js';
 import { defaultHandlerRegistry, type HandlerRegistry } from '../handlers/registry.js';
 import type { JobResult, WorkerInfo } from '../protocol/schema.js';
-import { checkedLabels } from '../protocol/selectors.js';
 import { progressInit, syntheticResult } from '../record.js';
 import { ulid } from '../ulid.js';
 import { VERSION } from '../../version.js';
@@ -90,15 +89,7 @@ export class RedisWorker {
     this.store = new RedisJobStore(conn, { prefix: opts.prefix });
     this.sub = conn.duplicate();
     this.sub.on('error', (err) => opts.logger?.warn({ err }, 'redis subscriber error'));
-    this.profile = {
-      worker_id: this.workerId,
-      pool: opts.pool ?? 'default',
-      version: VERSION,
-      capabilities: [...new Set([...this.registry.capabilities(), ...(opts.capabilities ?? [])])],
-      features: [...new Set([...this.registry.features(), ...(opts.features ?? [])])],
-      max_disk_size_gb: opts.maxDiskSizeGb ?? null,
-      labels: checkedLabels(opts.labels),
-    };
+    this.profile = workerProfile(this.registry, { ...opts, workerId: this.workerId });
     this.executor = new JobExecutor({
       workerId: this.workerId,
       registry: this.registry,
