@@ -4,4 +4,4 @@ import { writeFileSync } from 'node:fs';
 import { compileBuiltinProfiles, COMPILED_PROFILES_FILE } from '../dist/audit/profiles/index.js';
 
 const target = new URL(`../dist/audit/profiles/${COMPILED_PROFILES_FILE}`, import.meta.url);
-writeFileSync(target, compileBuiltinProfiles());
+writeFileSync(target, await compileBuiltinProfiles());

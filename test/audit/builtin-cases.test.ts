@@ -14,7 +14,7 @@ import { variantImages } from './guests/variants.js';
 import { canBuildWindowsGuests, windowsImages } from './guests/windows.js';
 import { builtinRules, profileImage, type GuestFindings } from './harness.js';
 
-const rules = builtinRules();
+const rules = await builtinRules();
 
 describe('every built-in rule has a passing and a failing case', () => {
   it.each(rules.map((r) => [r.id]))('%s', (id) => {

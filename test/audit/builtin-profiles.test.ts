@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_PROFILE_IDS, BUILTIN_PROFILE_SOURCES, builtinProfiles } from '../../src/audit/profiles/index.js';
 
-describe('built-in profiles', () => {
-  const profiles = builtinProfiles();
+describe('built-in profiles', async () => {
+  const profiles = await builtinProfiles();
 
   it('load and validate, one per id, in order', () => {
     expect(profiles.map((p) => p.profile.id)).toEqual([...BUILTIN_PROFILE_IDS]);

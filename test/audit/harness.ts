@@ -11,8 +11,8 @@ export interface BuiltinRule {
 }
 
 /** Every built-in rule with the profile it belongs to. */
-export function builtinRules(): BuiltinRule[] {
-  return builtinProfiles().flatMap((p) =>
+export async function builtinRules(): Promise<BuiltinRule[]> {
+  return (await builtinProfiles()).flatMap((p) =>
     p.rules.map((r) => ({ id: r.id, profile: p.profile.id, severity: r.severity, os: (r.applies_to?.os as string[] | undefined) ?? ['linux', 'windows', 'freebsd'], family: r.applies_to?.family as string[] | undefined })),
   );
 }

@@ -40,7 +40,7 @@ describe.skipIf(!canRunLynis || !canBuildAuditGuests)('Lynis cross-check on the 
 
   it('maps only rules that exist and apply to Debian', async () => {
     const { builtinRules } = await import('./harness.js');
-    const ids = new Set(builtinRules().map((r) => r.id));
+    const ids = new Set((await builtinRules()).map((r) => r.id));
     for (const m of LYNIS_MAP) expect(ids.has(m.rule), m.rule).toBe(true);
   });
 

@@ -122,6 +122,13 @@ export async function notApplicableReason(a: AppliesTo | undefined, facts: Audit
   return undefined;
 }
 
+/** Every subtree the checks of `rules` may walk, whether or not they apply (for walks started early). */
+export function plannedWalkRoots(rules: readonly ProfiledRule[]): string[] {
+  const out: string[] = [];
+  for (const r of rules) walkRootsOf(r.check, out);
+  return [...new Set(out)];
+}
+
 function walkRootsOf(check: Check, out: string[]): void {
   if ('all' in check) check.all.forEach((c) => walkRootsOf(c, out));
   else if ('any' in check) check.any.forEach((c) => walkRootsOf(c, out));
@@ -193,12 +200,16 @@ export async function evaluateRules(
     }
   }
   facts.planWalks(roots);
-  const out: Finding[] = [];
-  for (const [i, r] of rules.entries()) {
-    const profile = r.profile ?? opts.profile ?? '';
-    const why = reasons[i];
-    out.push(why instanceof Error ? finding(r, profile, result('error', describeError(why), [{ fact: 'applies_to could not be evaluated' }])) : await evaluateApplicable(r, facts, profile, why));
-    opts.onRule?.(i + 1, rules.length, r.id);
-  }
-  return out;
+  // Rules run concurrently: most wait on small guest reads, and the facts they share are
+  // computed once (AuditFacts memoizes). Findings keep the rules' order.
+  let done = 0;
+  return Promise.all(
+    rules.map(async (r, i) => {
+      const profile = r.profile ?? opts.profile ?? '';
+      const why = reasons[i];
+      const f = why instanceof Error ? finding(r, profile, result('error', describeError(why), [{ fact: 'applies_to could not be evaluated' }])) : await evaluateApplicable(r, facts, profile, why);
+      opts.onRule?.(++done, rules.length, r.id);
+      return f;
+    }),
+  );
 }

@@ -48,6 +48,7 @@ export class AuditFacts {
   readonly family: Family | undefined;
   private readonly memo = new Map<string, Promise<unknown>>();
   private readonly walkRoots = new Set<string>();
+  private readonly startedWalks: Promise<WalkResult>[] = [];
 
   private constructor(
     readonly view: GuestFileSystem,
@@ -200,14 +201,27 @@ export class AuditFacts {
     for (const r of roots) this.walkRoots.add(r);
   }
 
+  /**
+   * Walks already under way on this guest's view (started while inspection ran); a rule whose
+   * subtree one of them covers uses it instead of walking again.
+   */
+  adoptWalks(walks: Promise<WalkResult>[]): void {
+    this.startedWalks.push(...walks);
+  }
+
   /** The bounded permission walk of a subtree, shared with every other rule that walks it or an ancestor. */
   async walk(path: string): Promise<WalkResult> {
     const real = await this.realpath(path);
     if (real === undefined) return { root: undefined, entries: [], visited: 0 };
+    const within = (r: string) => real === r || real.startsWith(r === '/' ? '/' : `${r}/`);
+    for (const started of this.startedWalks) {
+      const w = await started;
+      if (w.root !== undefined && within(w.root)) return subtree(w, real);
+    }
     const planned = [...this.walkRoots, path];
     const reals = await Promise.all(planned.map((p) => this.realpath(p)));
     let top = real;
-    for (const r of reals) if (r !== undefined && (real === r || real.startsWith(r === '/' ? '/' : `${r}/`)) && r.length < top.length) top = r;
+    for (const r of reals) if (r !== undefined && within(r) && r.length < top.length) top = r;
     const w = await this.once(`walk\0${top}`, () => walkPermissions(this.view, top));
     return subtree(w, real);
   }

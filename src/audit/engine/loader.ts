@@ -5,26 +5,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { GuestguardError } from '../../errors.js';
+import { PolicyError } from './policy-error.js';
 import { policyFileSchema, type Override, type ProfileMeta, type Rule } from './schema.js';
 
 /** A rule file larger than this is not a policy. */
 export const MAX_POLICY_BYTES = 4 * 1024 * 1024;
-/** Problems listed in one error message; the rest are counted. */
-const MAX_LISTED = 20;
-
-/**
- * A rule file that does not parse or validate. `code` is INVALID_POLICY (the CLI exits 2);
- * `problems` holds each "FILE:LINE:COL: field: message" line.
- */
-export class PolicyError extends GuestguardError {
-  readonly problems: string[];
-  constructor(problems: string[], opts: { path?: string } = {}) {
-    const shown = problems.slice(0, MAX_LISTED);
-    const more = problems.length > MAX_LISTED ? `\n(${problems.length - MAX_LISTED} more problems)` : '';
-    super('INVALID_POLICY', shown.join('\n') + more, opts.path !== undefined ? { path: opts.path } : {});
-    this.problems = problems;
-  }
-}
+export { PolicyError };
 
 /** A validated rule file. */
 export interface LoadedPolicy {

@@ -5,7 +5,8 @@
  */
 import { GuestguardError } from '../../errors.js';
 import type { ProfiledRule } from './evaluate.js';
-import { PolicyError, type LoadedPolicy } from './loader.js';
+import type { LoadedPolicy } from './loader.js';
+import { PolicyError } from './policy-error.js';
 import type { ProfileMeta } from './schema.js';
 
 export interface PolicySet {

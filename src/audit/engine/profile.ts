@@ -10,11 +10,12 @@ import type { InspectStep } from '../../guest/inspect/progress.js';
 import { DiskSession } from '../../guest/session.js';
 import { VERSION } from '../../version.js';
 import { builtinProfiles } from '../profiles/index.js';
-import { evaluateRules } from './evaluate.js';
+import { evaluateRules, plannedWalkRoots } from './evaluate.js';
 import { AuditFacts } from './facts.js';
-import { loadPolicyFile, type LoadedPolicy } from './loader.js';
+import type { LoadedPolicy } from './loader.js';
 import { buildPolicySet, type PolicySet } from './policy-set.js';
 import { summarize } from './score.js';
+import { walkPermissions, type WalkResult } from './walk.js';
 import type { Finding, OsProfileResult, ProfileReport, ProfileSummary } from './types.js';
 
 export type ProfileStep = Exclude<InspectStep, 'done'> | 'policies' | 'evaluate' | 'done';
@@ -45,15 +46,19 @@ export interface ProfileOptions {
 export interface ProfileDisksOptions extends ProfileOptions, OpenImageOptions {}
 
 /** The profiles shipped with guestguard (src/audit/profiles). */
-export function defaultBuiltins(): LoadedPolicy[] {
+export function defaultBuiltins(): Promise<LoadedPolicy[]> {
   return builtinProfiles();
 }
 
 /** Loads and merges the policies for a run (fails fast, before any disk is read). */
 export async function resolvePolicies(opts: ProfileOptions): Promise<PolicySet> {
-  const builtins = opts.builtins ?? defaultBuiltins();
+  const builtins = opts.builtins ?? (await defaultBuiltins());
   const files: LoadedPolicy[] = [];
-  for (const p of opts.policies ?? []) files.push(await loadPolicyFile(p));
+  if (opts.policies?.length) {
+    // The YAML parser and its schema load only when there are policy files to read.
+    const { loadPolicyFile } = await import('./loader.js');
+    for (const p of opts.policies) files.push(await loadPolicyFile(p));
+  }
   files.push(...(opts.loadedPolicies ?? []));
   return buildPolicySet(builtins, files, opts.profiles);
 }
@@ -81,21 +86,26 @@ export async function profileSession(session: DiskSession, paths: string[], opts
 async function profileWithSet(session: DiskSession, paths: string[], set: PolicySet, opts: ProfileOptions): Promise<ProfileReport> {
   const emit = (e: ProfileProgress) => opts.onProgress?.(e);
   emit({ step: 'policies', message: `${set.profiles.length} profile(s), ${set.profiles.reduce((n, p) => n + p.rules.length, 0)} rules` });
+  const rules = set.profiles.flatMap((p) => p.rules);
+  // The permission walks cover most of a guest and cost more than inspection itself; they need
+  // only the assembled filesystems, so they start now and overlap inspection's reads.
+  const roots = await findRoots(session.catalog);
+  const early = await startWalks(session, roots, plannedWalkRoots(rules));
   const inspection = await inspectSession(session, paths, {
     onProgress: (e) => {
       if (e.step !== 'done') emit({ ...e, step: e.step });
     },
   });
-  const roots = await findRoots(session.catalog);
-  const rules = set.profiles.flatMap((p) => p.rules);
   const warnings = [...inspection.warnings, ...set.warnings];
   const results: OsProfileResult[] = [];
   for (const [i, os] of inspection.operating_systems.entries()) {
     const where = { root: os.root, os: i + 1, of: inspection.operating_systems.length };
     const root = roots.find((r) => r.fs.device === os.root);
     if (!root) throw new GuestguardError('NOT_FOUND', `operating system root ${os.root} vanished between inspection and profiling`);
-    const assembled = await assembleGuest(session.catalog, root);
+    const pre = early.get(root.fs.device);
+    const assembled = pre?.assembled ?? (await assembleGuest(session.catalog, root));
     const facts = AuditFacts.fromGuest(assembled.view, os);
+    if (pre) facts.adoptWalks(pre.walks);
     emit({ step: 'evaluate', ...where, rules: { done: 0, total: rules.length }, message: `${os.root}: evaluating ${rules.length} rules` });
     const findings = await evaluateRules(rules, facts, {
       onRule: (done, total) => {
@@ -127,6 +137,34 @@ async function profileWithSet(session: DiskSession, paths: string[], set: Policy
     summary: summarize(results.flatMap((r) => r.findings)),
     warnings,
   };
+}
+
+interface EarlyWalks {
+  assembled: Awaited<ReturnType<typeof assembleGuest>>;
+  walks: Promise<WalkResult>[];
+}
+
+/**
+ * Assembles every root candidate and starts the walks of the topmost planned subtrees. A walk
+ * that fails is left for the rule that needs it to report (the rule walks again and gets the
+ * error itself); a root that cannot be assembled gets no early walks.
+ */
+async function startWalks(session: DiskSession, roots: Awaited<ReturnType<typeof findRoots>>, planned: string[]): Promise<Map<string, EarlyWalks>> {
+  const out = new Map<string, EarlyWalks>();
+  if (planned.length === 0) return out;
+  const tops = planned.filter((p) => !planned.some((q) => q !== p && (q === '/' || p.startsWith(`${q}/`))));
+  for (const root of roots) {
+    let assembled;
+    try {
+      assembled = await assembleGuest(session.catalog, root);
+    } catch (err) {
+      if (err instanceof GuestguardError) continue;
+      throw err;
+    }
+    const walks = tops.map((t) => walkPermissions(assembled.view, t).catch((): WalkResult => ({ root: undefined, entries: [], visited: 0 })));
+    out.set(root.fs.device, { assembled, walks });
+  }
+  return out;
 }
 
 function profileSummary(id: string, title: string, all: Finding[]): ProfileSummary {

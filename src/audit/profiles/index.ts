@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parsePolicy, type LoadedPolicy } from '../engine/loader.js';
+import type { LoadedPolicy } from '../engine/loader.js';
 import { COMPLIANCE_YAML } from './compliance.yaml.js';
 import { HARDENING_YAML } from './hardening.yaml.js';
 import { SECURITY_YAML } from './security.yaml.js';
@@ -40,13 +40,15 @@ function sourceDigest(): string {
   return h.digest('hex');
 }
 
-function parseSources(): LoadedPolicy[] {
+async function parseSources(): Promise<LoadedPolicy[]> {
+  // Loaded here, not at the top: with the build's pre-parsed copy, a run needs neither YAML nor zod.
+  const { parsePolicy } = await import('../engine/loader.js');
   return BUILTIN_PROFILE_IDS.map((id) => parsePolicy(BUILTIN_PROFILE_SOURCES[id], `builtin:${id}.yaml`));
 }
 
 /** The validated built-in profiles as JSON, for the build to store beside the compiled module. */
-export function compileBuiltinProfiles(): string {
-  const out: CompiledProfiles = { source_sha256: sourceDigest(), profiles: parseSources() };
+export async function compileBuiltinProfiles(): Promise<string> {
+  const out: CompiledProfiles = { source_sha256: sourceDigest(), profiles: await parseSources() };
   return JSON.stringify(out);
 }
 
@@ -69,12 +71,12 @@ function loadCompiled(): LoadedPolicy[] | undefined {
  * The built-in profiles, parsed and validated once per process. Callers get fresh copies of
  * the arrays, so applying overrides to one run's rules cannot leak into the next.
  */
-export function builtinProfiles(): LoadedPolicy[] {
-  parsed ??= loadCompiled() ?? parseSources();
+export async function builtinProfiles(): Promise<LoadedPolicy[]> {
+  parsed ??= loadCompiled() ?? (await parseSources());
   return parsed.map((p) => ({ ...p, rules: p.rules.map((r) => ({ ...r })), overrides: [...p.overrides], locations: { ...p.locations } }));
 }
 
 /** One built-in profile by id, or undefined. */
-export function builtinProfile(id: string): LoadedPolicy | undefined {
-  return builtinProfiles().find((p) => p.profile.id === id);
+export async function builtinProfile(id: string): Promise<LoadedPolicy | undefined> {
+  return (await builtinProfiles()).find((p) => p.profile.id === id);
 }

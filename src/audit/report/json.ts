@@ -3,7 +3,6 @@
  * with its keys in the documented order, so two runs over the same guest give byte-identical
  * output whatever order the engine happened to set optional fields in.
  */
-import { stringify as toYaml } from 'yaml';
 import type { Evidence, Finding, OsProfileResult, ProfileReport, ProfileSummary, Summary } from '../engine/types.js';
 import { SEVERITIES } from '../engine/types.js';
 
@@ -11,7 +10,9 @@ export function renderJson(report: ProfileReport): string {
   return JSON.stringify(canonicalReport(report), null, 2) + '\n';
 }
 
-export function renderYaml(report: ProfileReport): string {
+export async function renderYaml(report: ProfileReport): Promise<string> {
+  // The YAML library loads only for this format.
+  const { stringify: toYaml } = await import('yaml');
   // No anchors/aliases (consumers should not need YAML reference support) and no line folding.
   return toYaml(canonicalReport(report), { aliasDuplicateObjects: false, lineWidth: 0 });
 }

@@ -8,7 +8,7 @@ import { renderTable } from './table.js';
 export const REPORT_FORMATS = ['json', 'yaml', 'table', 'sarif', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
-export function renderReport(report: ProfileReport, format: ReportFormat, opts: { color?: boolean } = {}): string {
+export async function renderReport(report: ProfileReport, format: ReportFormat, opts: { color?: boolean } = {}): Promise<string> {
   switch (format) {
     case 'json':
       return renderJson(report);

@@ -1,5 +1,4 @@
 import { Option, type Command } from 'commander';
-import { stringify as toYaml } from 'yaml';
 import type { ImageFormat } from '../../disk/disk-image.js';
 import { inspectDisks, reportToTable, reportToXml, type InspectionReport, type InspectProgress, type InspectSection } from '../../guest/inspect/index.js';
 import { action, EXIT_NOT_FOUND_OR_FAILED, EXIT_OK } from '../errors.js';
@@ -59,7 +58,7 @@ export function registerInspect(program: Command): void {
       } finally {
         progress?.stop();
       }
-      process.stdout.write(render(report, format));
+      process.stdout.write(await render(report, format));
       if (report.operating_systems.length === 0) {
         process.stderr.write('guestguard: no operating system found on the disks\n');
         return EXIT_NOT_FOUND_OR_FAILED;
@@ -69,13 +68,16 @@ export function registerInspect(program: Command): void {
   );
 }
 
-function render(report: InspectionReport, format: OutputFormat): string {
+async function render(report: InspectionReport, format: OutputFormat): Promise<string> {
   switch (format) {
     case 'json':
       return JSON.stringify(report, null, 2) + '\n';
-    case 'yaml':
+    case 'yaml': {
       // No anchors/aliases: consumers should not need YAML reference support; no line folding.
+      // The library is loaded only for this format.
+      const { stringify: toYaml } = await import('yaml');
       return toYaml(report, { aliasDuplicateObjects: false, lineWidth: 0 });
+    }
     case 'xml':
       return reportToXml(report);
     case 'table':

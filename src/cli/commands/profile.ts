@@ -3,8 +3,13 @@ import { basename, dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { ImageFormat } from '../../disk/disk-image.js';
 import { GuestguardError } from '../../errors.js';
-import { failsAt, PolicyError, profileDisks, severityRank, SEVERITIES, type ProfileProgress, type ProfileReport, type Severity } from '../../audit/engine/index.js';
-import { isSeverity, renderReport, REPORT_FORMATS, type ReportFormat } from '../../audit/report/index.js';
+// Specific modules, not the engine's index: that one also loads the policy parser (YAML, zod).
+import { PolicyError } from '../../audit/engine/policy-error.js';
+import { profileDisks, type ProfileProgress } from '../../audit/engine/profile.js';
+import { failsAt, severityRank } from '../../audit/engine/score.js';
+import { SEVERITIES, type ProfileReport, type Severity } from '../../audit/engine/types.js';
+import { isSeverity } from '../../audit/report/common.js';
+import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../audit/report/render.js';
 import { action, EXIT_NOT_FOUND_OR_FAILED, EXIT_OK } from '../errors.js';
 import { IMAGE_FORMATS, imageOptions } from '../image-options.js';
 
@@ -87,7 +92,7 @@ async function runProfile(images: string[], o: ProfileOpts): Promise<number> {
   }
 
   const color = format === 'table' && o.output === undefined && Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'];
-  const text = renderReport(report, format, { color });
+  const text = await renderReport(report, format, { color });
   if (o.output !== undefined) await writeAtomically(o.output, text);
   else process.stdout.write(text);
 

@@ -1,5 +1,4 @@
 /** cloud-init: installed, switched off, and what it would run against. */
-import { parse as parseYaml } from 'yaml';
 import { GuestReader, joinPath } from './reader.js';
 import { systemdDb } from './systemd.js';
 
@@ -18,8 +17,12 @@ export interface CloudInitInfo {
 
 const UNITS = ['cloud-init-local.service', 'cloud-init.service', 'cloud-init-main.service', 'cloud-init-network.service', 'cloud-config.service', 'cloud-final.service', 'cloud-init.target'];
 
+let yamlModule: Promise<typeof import('yaml')> | undefined;
+
 /** Parses YAML from a guest file; bad YAML is a warning, never an exception. */
-export function safeYaml(reader: GuestReader, path: string, text: string): unknown {
+export async function safeYaml(reader: GuestReader, path: string, text: string): Promise<unknown> {
+  // Loaded on first use: most guests have no YAML to read, and the library costs ~80 ms to load.
+  const { parse: parseYaml } = await (yamlModule ??= import('yaml'));
   try {
     return parseYaml(text, { maxAliasCount: 100, uniqueKeys: false, prettyErrors: false });
   } catch (err) {
@@ -46,7 +49,7 @@ export async function readCloudInit(reader: GuestReader): Promise<CloudInitInfo>
     for (const f of files) {
       const text = await reader.text(f);
       if (text === undefined) continue;
-      const doc = safeYaml(reader, f, text);
+      const doc = await safeYaml(reader, f, text);
       if (doc && typeof doc === 'object' && 'datasource_list' in doc) {
         const v = (doc as Record<string, unknown>)['datasource_list'];
         if (Array.isArray(v)) datasources = v.map(String);

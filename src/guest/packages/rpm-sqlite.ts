@@ -3,15 +3,16 @@
  * Packages table maps an instance number (hnum) to the header blob. sql.js needs the whole
  * file in memory; pending transactions in the write-ahead log are applied first.
  */
-import initSqlJs from 'sql.js';
+import type initSqlJsType from 'sql.js';
 import { applyWal } from './sqlite-wal.js';
 import { dbError, LIMITS, PackageDbError, warn } from './types.js';
 
-type SqlJs = Awaited<ReturnType<typeof initSqlJs>>;
+type SqlJs = Awaited<ReturnType<typeof initSqlJsType>>;
 let sqlJs: Promise<SqlJs> | undefined;
 
+/** sql.js (a WASM SQLite) is loaded on first use: only RPM guests with rpmdb.sqlite need it. */
 function loadSqlJs(): Promise<SqlJs> {
-  sqlJs ??= initSqlJs();
+  sqlJs ??= import('sql.js').then((m) => m.default());
   return sqlJs;
 }
 

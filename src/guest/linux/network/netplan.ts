@@ -60,7 +60,7 @@ export async function readNetplan(reader: GuestReader): Promise<NetworkConfig[]>
     const path = byName.get(n)!;
     const text = await reader.text(path);
     if (text === undefined) continue;
-    const doc = safeYaml(reader, path, text);
+    const doc = await safeYaml(reader, path, text);
     if (!isObj(doc) || !isObj(doc['network'])) continue;
     const net = doc['network'];
     for (const kind of Object.keys(KINDS)) {
