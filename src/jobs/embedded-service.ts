@@ -52,9 +52,18 @@ export interface RetryPolicy {
   maxMs?: number;
 }
 
+/** When the embedded store forces a change to disk (see SqliteStoreOptions.fsync). */
+export type StoreFsync = 'always' | 'batched';
+
 export interface EmbeddedServiceOptions {
   /** An open store, or a file path (undefined: in-memory). */
   store?: SqliteJobStore | string;
+  /**
+   * For a store opened here from a path: 'batched' (default) writes each change before it is
+   * acknowledged and fdatasyncs within 50 ms; 'always' fdatasyncs before every acknowledgement
+   * (a submission's 201, a result), so a power loss loses nothing acknowledged.
+   */
+  fsync?: StoreFsync;
   registry?: HandlerRegistry;
   /** A number N: one worker with concurrency N (0 = API only). Or explicit worker configs. */
   workers?: number | LocalWorkerConfig[];
@@ -144,7 +153,10 @@ export class EmbeddedJobService implements JobService {
 
   static async create(opts: EmbeddedServiceOptions = {}): Promise<EmbeddedJobService> {
     const owns = !(opts.store instanceof SqliteJobStore);
-    const store = opts.store instanceof SqliteJobStore ? opts.store : await SqliteJobStore.open({ path: opts.store });
+    if (!owns && opts.fsync !== undefined && opts.fsync !== (opts.store as SqliteJobStore).fsync) {
+      throw new TypeError(`fsync '${opts.fsync}' does not match the open store's '${(opts.store as SqliteJobStore).fsync}'`);
+    }
+    const store = opts.store instanceof SqliteJobStore ? opts.store : await SqliteJobStore.open({ path: opts.store, ...(opts.fsync ? { fsync: opts.fsync } : {}) });
     try {
       return new EmbeddedJobService(store, owns, opts);
     } catch (err) {
@@ -252,7 +264,7 @@ export class EmbeddedJobService implements JobService {
     return {
       ok: !this.closed,
       backend: 'embedded',
-      details: { store: this.store.path ?? ':memory:', workers: this.localWorkers.length, queued: this.store.countByState('queued') },
+      details: { store: this.store.path ?? ':memory:', fsync: this.store.fsync, workers: this.localWorkers.length, queued: this.store.countByState('queued') },
     };
   }
 

@@ -1,6 +1,6 @@
 /** One-call constructors: the job service (API side) and a worker (execution side). */
 import type { Logger } from 'pino';
-import { EmbeddedJobService, type LocalWorkerConfig, type RetryPolicy } from './embedded-service.js';
+import { EmbeddedJobService, type LocalWorkerConfig, type RetryPolicy, type StoreFsync } from './embedded-service.js';
 import type { DirWorkerOptions } from './dir/worker.js';
 import type { JobMetrics } from './exec/metrics.js';
 import type { HandlerRegistry } from './handlers/registry.js';
@@ -17,6 +17,8 @@ export interface JobServiceOptions {
   prefix?: string;
   /** Embedded store: an open store or a file path (ignored with redis; undefined = in memory). */
   store?: SqliteJobStore | string;
+  /** Embedded store opened from a path: fdatasync before every acknowledgement ('always') or within 50 ms ('batched', default). */
+  fsync?: StoreFsync;
   /**
    * In-process workers. Embedded: N = one worker with concurrency N, or explicit configs;
    * Redis: concurrency of one in-process worker. 0 = API only.
@@ -38,6 +40,8 @@ export interface JobServiceOptions {
 export async function createJobService(opts: JobServiceOptions = {}): Promise<JobService> {
   if (opts.redis !== undefined) {
     if (Array.isArray(opts.workers)) throw new TypeError('with redis, workers is a concurrency number');
+    // Redis's own persistence settings decide there (appendfsync); nothing here could honour it.
+    if (opts.fsync !== undefined) throw new TypeError('fsync applies to the embedded store, not to redis');
     // Loaded on demand: BullMQ and ioredis are heavy and the embedded mode needs neither.
     const { RedisJobService } = await import('./redis/service.js');
     return RedisJobService.create({
@@ -50,7 +54,7 @@ export async function createJobService(opts: JobServiceOptions = {}): Promise<Jo
       logger: opts.logger,
     });
   }
-  return EmbeddedJobService.create({ store: opts.store, workers: opts.workers, registry: opts.registry, metrics: opts.metrics, retry: opts.retry, graceMs: opts.graceMs, imageRoots: opts.imageRoots });
+  return EmbeddedJobService.create({ store: opts.store, fsync: opts.fsync, workers: opts.workers, registry: opts.registry, metrics: opts.metrics, retry: opts.retry, graceMs: opts.graceMs, imageRoots: opts.imageRoots });
 }
 
 export type RunWorkerOptions = ({ redis: RedisTarget } & Omit<RedisWorkerOptions, 'redis'>) | ({ jobsDir: string } & Omit<DirWorkerOptions, 'jobsDir'>);

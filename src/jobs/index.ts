@@ -32,7 +32,7 @@ export { routingMismatch, retryDelayMs, type WorkerProfile } from './exec/routin
 export type * from './service-types.js';
 export type { JobRecord } from './record.js';
 export { SqliteJobStore, type SqliteStoreOptions, type RecoveryInfo } from './store/sqlite-store.js';
-export { EmbeddedJobService, type EmbeddedServiceOptions, type LocalWorkerConfig, type RetryPolicy } from './embedded-service.js';
+export { EmbeddedJobService, type EmbeddedServiceOptions, type LocalWorkerConfig, type RetryPolicy, type StoreFsync } from './embedded-service.js';
 export { RedisJobService, type RedisServiceOptions } from './redis/service.js';
 export { repairUnenqueued, type RepairOutcome } from './redis/repair.js';
 export { RedisWorker, type RedisWorkerOptions } from './redis/worker.js';

@@ -7,6 +7,7 @@ import { JobError } from '../jobs/errors.js';
 import { JOB_STATES } from '../jobs/protocol/schema.js';
 import type { JobService, ListQuery } from '../jobs/service-types.js';
 import type { JobState } from '../jobs/state.js';
+import type { PoolStats } from '../sandbox/pool/pool.js';
 import { VERSION } from '../version.js';
 import { errorBody, httpStatusOf, simpleError } from './errors.js';
 import { openApiDocument } from './openapi.js';
@@ -21,6 +22,13 @@ export interface AppOptions {
   logger?: Logger;
   /** SSE keep-alive comment interval (ms). */
   sseHeartbeatMs?: number;
+  /** The sandbox pool this server's in-process workers run image jobs in, for GET /api/v1/pool/stats. */
+  sandboxPool?: PoolStatsSource;
+}
+
+/** What the pool stats endpoint reads (a SandboxPool; read only). */
+export interface PoolStatsSource {
+  stats(): PoolStats;
 }
 
 /** Paths anyone may read even when a token is configured. */
@@ -141,6 +149,16 @@ export function buildApp(opts: AppOptions): FastifyInstance {
 
   app.get('/api/v1/workers', async () => ({ workers: await service.workers() }));
   app.get('/api/v1/capabilities', async () => service.capabilities());
+
+  // The same numbers `guestguard pool stats` prints, for the pool serving this process's jobs.
+  app.get('/api/v1/pool/stats', async (_req, reply) => {
+    if (!opts.sandboxPool) {
+      return reply
+        .code(404)
+        .send(simpleError('NO_SANDBOX_POOL', 'this server runs no sandbox pool: its handlers run unsandboxed (--sandbox none, bwrap unusable on this host) or it has no in-process workers (--workers 0)'));
+    }
+    return opts.sandboxPool.stats();
+  });
 
   app.get('/healthz', async (_req, reply) => {
     const h = await service.health();

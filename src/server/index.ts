@@ -5,9 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createJobService, type JobServiceOptions } from '../jobs/factory.js';
 import type { JobService } from '../jobs/service-types.js';
-import { buildApp } from './app.js';
+import { buildApp, type PoolStatsSource } from './app.js';
 
-export { buildApp, type AppOptions } from './app.js';
+export { buildApp, type AppOptions, type PoolStatsSource } from './app.js';
 export { openApiDocument } from './openapi.js';
 export { errorBody, httpStatusOf, type ErrorBody } from './errors.js';
 
@@ -22,6 +22,8 @@ export interface StartServerOptions extends Omit<JobServiceOptions, 'logger'> {
   token?: string;
   bodyLimit?: number;
   logger?: Logger;
+  /** The sandbox pool of the in-process workers (GET /api/v1/pool/stats; 404 there without one). */
+  sandboxPool?: PoolStatsSource;
 }
 
 export interface RunningServer {
@@ -36,7 +38,7 @@ export interface RunningServer {
 export async function startServer(opts: StartServerOptions = {}): Promise<RunningServer> {
   const owned = opts.service === undefined;
   const service = opts.service ?? (await createJobService({ ...opts, logger: opts.logger }));
-  const app = buildApp({ service, token: opts.token, bodyLimit: opts.bodyLimit, logger: opts.logger });
+  const app = buildApp({ service, token: opts.token, bodyLimit: opts.bodyLimit, logger: opts.logger, sandboxPool: opts.sandboxPool });
   const host = opts.host ?? '127.0.0.1';
   try {
     await app.listen({ port: opts.port ?? 8080, host });

@@ -72,6 +72,10 @@ describe.skipIf(!canSandbox || !built)('serve --sandbox', () => {
       expect(metric(m2, 'guestguard_sandbox_pool_acquire_seconds_count')).toBe(1);
       expect(metric(m2, 'guestguard_sandbox_pool_destroyed_total')).toBeGreaterThanOrEqual(1);
       expect(metric(m2, 'guestguard_sandbox_pool_idle')).toBeGreaterThanOrEqual(1);
+      // The same pool through the API: one acquisition, by the image job.
+      const stats = (await (await fetch(`${s.url}/api/v1/pool/stats`)).json()) as { name: string; acquire_ms: { count: number }; spawned_total: number };
+      expect(stats).toMatchObject({ name: 'jobs', acquire_ms: { count: 1 } });
+      expect(stats.spawned_total).toBeGreaterThanOrEqual(metric(m2, 'guestguard_sandbox_pool_spawned_total'));
       sandboxPids = descendants(s.proc.pid!)
         .filter((p) => p.cmd.includes('bwrap'))
         .map((p) => p.pid);
@@ -89,6 +93,8 @@ describe.skipIf(!canSandbox || !built)('serve --sandbox', () => {
       expect(s.stderr()).not.toContain('bwrap');
       const m = await (await fetch(`${s.url}/metrics`)).text();
       expect(m).not.toContain('guestguard_sandbox_pool_');
+      const stats = await fetch(`${s.url}/api/v1/pool/stats`);
+      expect([stats.status, ((await stats.json()) as { error: { code: string } }).error.code]).toEqual([404, 'NO_SANDBOX_POOL']);
       expect(descendants(s.proc.pid!).filter((p) => p.cmd.includes('bwrap'))).toEqual([]);
     } finally {
       await s.stop();

@@ -34,6 +34,13 @@ function numberOption(name: string): (v: string) => number {
   };
 }
 
+/** `serve --fsync`: when the embedded store forces changes to disk. */
+function fsyncOption(v: string): 'always' | 'batched' {
+  if (v === 'always') return 'always';
+  if (v === 'batch') return 'batched';
+  throw new InvalidArgumentError('--fsync must be always or batch');
+}
+
 function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
 }
@@ -83,6 +90,7 @@ async function startSandbox(choice: string | undefined) {
   if (!launcher) return null;
   return {
     line: '; image jobs in bwrap sandboxes',
+    pool: launcher.pool,
     metrics: async (registry: import('prom-client').Registry) => void registerPoolMetrics(registry, launcher.pool),
     close: () => launcher.close(),
   };
@@ -137,6 +145,11 @@ function registerServe(program: Command): void {
     .option('--redis <url>', 'use Redis (BullMQ) instead of the embedded store, e.g. redis://127.0.0.1:6379')
     .option('--workers <n>', 'jobs run at once by in-process workers (0 = API only)', intOption('--workers', 0, 1024), 1)
     .option('--store <file>', 'embedded job store (SQLite file)', defaultStorePath())
+    .option(
+      '--fsync <mode>',
+      'embedded store: always = fdatasync every change before acknowledging it (the 201 of a submission, a result); batch = write before acknowledging, fdatasync within 50 ms (default)',
+      fsyncOption,
+    )
     .option('--token <token>', 'require this bearer token on /api and /metrics (env GUESTGUARD_TOKEN)', process.env['GUESTGUARD_TOKEN'])
     .option('--pool <name>', 'worker pool of the in-process workers', 'default')
     .option('--label <key=value>', 'label of the in-process workers, for routing.affinity / anti_affinity (repeatable)', labelOption)
@@ -145,7 +158,8 @@ function registerServe(program: Command): void {
     .option('--log-level <level>', 'log level (fatal, error, warn, info, debug)', 'info')
     .option('--sandbox <backend>', SANDBOX_HELP)
     .action(
-      action(async (o: { port: number; host: string; redis?: string; workers: number; store: string; token?: string; pool: string; label?: Record<string, string>; imageRoot?: string[]; prefix: string; logLevel: string; sandbox?: string }) => {
+      action(async (o: { port: number; host: string; redis?: string; workers: number; store: string; fsync?: 'always' | 'batched'; token?: string; pool: string; label?: Record<string, string>; imageRoot?: string[]; prefix: string; logLevel: string; sandbox?: string }) => {
+        if (o.redis && o.fsync !== undefined) throw new JobError('VALIDATION_ERROR', '--fsync is for the embedded store; with --redis, Redis persistence (appendfsync) decides');
         const logger = await makeLogger(o.logLevel);
         const sandbox = o.workers > 0 ? await startSandbox(o.sandbox) : null;
         const { startServer } = await import('../../server/index.js');
@@ -156,14 +170,16 @@ function registerServe(program: Command): void {
           redis: o.redis,
           prefix: o.prefix,
           store: o.redis ? undefined : o.store,
+          ...(o.redis ? {} : { fsync: o.fsync ?? 'batched' }),
           workers: o.redis ? o.workers : [{ concurrency: o.workers, pool: o.pool, labels: o.label }].filter((w) => w.concurrency > 0),
           pool: o.pool,
           labels: o.label,
           imageRoots: o.imageRoot,
           logger,
+          ...(sandbox ? { sandboxPool: sandbox.pool } : {}),
         });
         await sandbox?.metrics(server.service.metrics.registry);
-        const backend = o.redis ? `redis ${o.redis}` : `store ${o.store}`;
+        const backend = o.redis ? `redis ${o.redis}` : `store ${o.store}, fsync ${o.fsync === 'always' ? 'always' : 'batch'}`;
         process.stderr.write(`guestguard: job API listening on ${server.url} (${backend}; ${o.workers === 0 ? 'API only' : `${o.workers} worker slot(s)`}${sandbox ? sandbox.line : ''})\n`);
         await untilSignal(() => process.stderr.write('guestguard: forced exit\n'));
         process.stderr.write('guestguard: shutting down\n');

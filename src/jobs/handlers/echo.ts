@@ -19,14 +19,19 @@ function num(v: unknown, name: string, max: number): number {
   return v;
 }
 
+/** One listener on `signal` while waiting, removed when the time is up (a job may sleep 1000 steps). */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new JobError('CANCELLED', 'aborted'));
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
+    const onAbort = () => {
       clearTimeout(t);
       reject(new JobError('CANCELLED', 'aborted'));
-    }, { once: true });
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 

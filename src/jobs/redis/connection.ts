@@ -44,6 +44,14 @@ export function bullJobId(jobId: string): string {
   return `gg.${jobId}`;
 }
 
+/**
+ * Key of the lock BullMQ holds on a job (by its BullMQ id) while a worker runs it; its value is the
+ * run's token. BullMQ's key layout: <prefix>:<queue>:<id>:lock.
+ */
+export function bullLockKey(prefix: string, bullId: string): string {
+  return `${prefix}:${QUEUE_NAME}:${bullId}:lock`;
+}
+
 /** Our priority 1..10 (10 most urgent) to BullMQ's (1 is served first). */
 export function bullPriority(priority: number): number {
   return 11 - Math.min(10, Math.max(1, Math.round(priority)));

@@ -35,20 +35,31 @@ redis.call('ZADD', KEYS[5], ARGV[6], ARGV[1])
 return {'created', tostring(seq)}
 `;
 
+/*
+ * Fencing: a run may change who holds a job only while it holds the job's BullMQ lock (KEYS[2],
+ * whose value is the run's token). A worker whose lock expired (it stalled: event loop starved,
+ * or it is about to die) has already lost the job to BullMQ's stalled check, which hands it to
+ * another run; without the fence the late run could still take it back in the job hash (START
+ * accepts 'running') or requeue it (REQUEUE only checked the worker id, which two runs on one
+ * worker share), leaving the hash queued for a BullMQ job that no longer exists.
+ */
+
 /** A worker takes the job: queued/assigned (or running, after a stalled worker) -> running. */
 const START = `
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then return {'missing'} end
 if st ~= 'queued' and st ~= 'assigned' and st ~= 'running' then return {'final', st} end
+if KEYS[2] and redis.call('GET', KEYS[2]) ~= ARGV[4] then return {'lost', st} end
 redis.call('HSET', KEYS[1], 'status', 'running', 'worker_id', ARGV[1], 'attempt', ARGV[2],
   'started_at', ARGV[3], 'updated_at', ARGV[3], 'next_attempt_at', '')
 return {'ok', st}
 `;
 
-/** Back to the queue for a retry, only by the worker that holds it. */
+/** Back to the queue for a retry, only by the run that holds it. */
 const REQUEUE = `
 local st = redis.call('HGET', KEYS[1], 'status')
 if st ~= 'running' or redis.call('HGET', KEYS[1], 'worker_id') ~= ARGV[1] then return 0 end
+if KEYS[2] and redis.call('GET', KEYS[2]) ~= ARGV[6] then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'queued', 'worker_id', '', 'attempt', ARGV[2], 'next_attempt_at', ARGV[3],
   'error', ARGV[4], 'updated_at', ARGV[5])
 return 1
@@ -84,6 +95,12 @@ return s
 `;
 
 const sha1 = (s: string) => createHash('sha1').update(s).digest('hex');
+
+/** The BullMQ lock a run holds (its key and the run's token): START and REQUEUE check it. */
+export interface RunFence {
+  lockKey: string;
+  token: string;
+}
 
 export interface RedisStoreOptions {
   /** Key prefix; default "guestguard". */
@@ -206,13 +223,29 @@ export class RedisJobStore {
     return { records: out, scannedTo: Number(max.slice(1)) };
   }
 
-  async start(jobId: string, workerId: string, attempt: number, now = Date.now()): Promise<{ ok: true; from: JobState } | { ok: false; status: string }> {
-    const r = (await this.script(START, [this.key('job', jobId)], [workerId, attempt, now])) as string[];
-    return r[0] === 'ok' ? { ok: true, from: r[1] as JobState } : { ok: false, status: r[1] ?? 'missing' };
+  /**
+   * Marks the job running on `workerId`. With a fence, only while the run holds the BullMQ lock:
+   * `lock_lost` when it no longer does (another run has the job, or will).
+   */
+  async start(jobId: string, workerId: string, attempt: number, opts: { now?: number; fence?: RunFence } = {}): Promise<{ ok: true; from: JobState } | { ok: false; status: string }> {
+    const keys = [this.key('job', jobId), ...(opts.fence ? [opts.fence.lockKey] : [])];
+    const r = (await this.script(START, keys, [workerId, attempt, opts.now ?? Date.now(), opts.fence?.token ?? ''])) as string[];
+    if (r[0] === 'ok') return { ok: true, from: r[1] as JobState };
+    if (r[0] === 'lost') return { ok: false, status: 'lock_lost' };
+    return { ok: false, status: r[1] ?? 'missing' };
   }
 
-  async requeue(jobId: string, workerId: string, nextAttempt: number, notBefore: number, error: JobErrorInfo | undefined, now = Date.now()): Promise<boolean> {
-    const r = await this.script(REQUEUE, [this.key('job', jobId)], [workerId, nextAttempt, notBefore, error ? JSON.stringify(error) : '', now]);
+  /** Back to queued for a retry; only by the worker that holds it (and, with a fence, only while its run holds the lock). */
+  async requeue(
+    jobId: string,
+    workerId: string,
+    nextAttempt: number,
+    notBefore: number,
+    error: JobErrorInfo | undefined,
+    opts: { now?: number; fence?: RunFence } = {},
+  ): Promise<boolean> {
+    const keys = [this.key('job', jobId), ...(opts.fence ? [opts.fence.lockKey] : [])];
+    const r = await this.script(REQUEUE, keys, [workerId, nextAttempt, notBefore, error ? JSON.stringify(error) : '', opts.now ?? Date.now(), opts.fence?.token ?? '']);
     return r === 1;
   }
 

@@ -3,7 +3,9 @@
  *
  * BullMQ gives at-least-once delivery: a worker that dies mid-job (even SIGKILL) stops renewing
  * the job's lock, another worker's stalled check puts the job back, and someone runs it again.
- * The job hash's FINALIZE script then keeps exactly one final result per job.
+ * The job hash's FINALIZE script then keeps exactly one final result per job; START and REQUEUE
+ * are fenced by the run's BullMQ lock (store.ts), so a run that lost its lock cannot take the
+ * job back from the run that has it.
  * Routing: a job this worker must not take (pool, pinned worker, capabilities, version, disk
  * size) is put back as delayed for a short while so another worker can pick it up.
  */
@@ -11,18 +13,20 @@ import { hostname } from 'node:os';
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { sleep } from '../common.js';
 import { JobError } from '../errors.js';
-import { JobExecutor } from '../exec/executor.js';
+import { JobExecutor, timeLimitMs } from '../exec/executor.js';
 import { createJobMetrics, type JobMetrics } from '../exec/metrics.js';
 import { retryDelayMs, routingMismatch, workerProfile, type WorkerProfile } from '../exec/routing.js';
 import { defaultHandlerRegistry, type HandlerRegistry } from '../handlers/registry.js';
 import type { JobResult, WorkerInfo } from '../protocol/schema.js';
-import { progressInit, syntheticResult } from '../record.js';
+import { progressInit, syntheticResult, type JobRecord } from '../record.js';
+import { isTerminal } from '../state.js';
 import { ulid } from '../ulid.js';
 import { VERSION } from '../../version.js';
-import { connectRedis, QUEUE_NAME, waitReady, type RedisTarget } from './connection.js';
+import { bullLockKey, connectRedis, QUEUE_NAME, waitReady, type RedisTarget } from './connection.js';
 import { repairUnenqueued } from './repair.js';
-import { RedisJobStore } from './store.js';
+import { RedisJobStore, type RunFence } from './store.js';
 
 export interface RedisWorkerOptions {
   redis: RedisTarget;
@@ -46,7 +50,10 @@ export interface RedisWorkerOptions {
   lockDurationMs?: number;
   /** How often stalled jobs are looked for; default lockDuration / 2. */
   stalledIntervalMs?: number;
-  /** How often a job may be recovered from a dead worker before it fails; default 5. */
+  /**
+   * How often a job may be recovered from a stalled run before it fails; default 5. It fails only
+   * once no live worker is still running it (see failLost).
+   */
   maxStalledCount?: number;
   /** Delay before a job this worker cannot take is offered again; default 500 ms. */
   deferMs?: number;
@@ -77,6 +84,9 @@ export class RedisWorker {
   private readonly retry: { baseMs: number; maxMs: number };
   private closing = false;
   private abandoned = false;
+  /** Aborted by close(): ends the waits of failLost. */
+  private readonly stopping = new AbortController();
+  private readonly losing = new Set<Promise<void>>();
   private readonly removeActive: () => void;
 
   constructor(private readonly opts: RedisWorkerOptions) {
@@ -137,7 +147,10 @@ export class RedisWorker {
     this.worker.on('error', (err) => this.opts.logger?.warn({ err }, 'bullmq worker error'));
     // A job that stalled too often is failed by BullMQ: give it its one final result.
     this.worker.on('failed', (job, err) => {
-      if (job && /stalled/i.test(err.message)) void this.failLost(job.data.job_id as string, err.message);
+      if (!job || !/stalled/i.test(err.message)) return;
+      const p = this.failLost(job.data.job_id as string, err.message).catch(() => {});
+      this.losing.add(p);
+      void p.finally(() => this.losing.delete(p));
     });
     await this.sendHeartbeat();
     this.heartbeat = setInterval(() => void this.sendHeartbeat().catch(() => {}), this.opts.heartbeatMs ?? 5000);
@@ -200,13 +213,16 @@ export class RedisWorker {
       throw new DelayedError(`deferred by ${this.workerId}: ${why}`);
     }
     const attempt = rec.document.execution.attempt + bjob.attemptsMade;
-    const started = await this.store.start(jobId, this.workerId, attempt);
+    // The run's claim on the job, checked by START and REQUEUE (a run whose lock expired has lost the job).
+    const fence: RunFence | undefined = bjob.id !== undefined && token !== undefined ? { lockKey: bullLockKey(this.store.prefix, bjob.id), token } : undefined;
+    const started = await this.store.start(jobId, this.workerId, attempt, { fence });
     if (!started.ok) return `not started: ${started.status}`;
     // Pipelined on one connection: subscribers still see assigned before running.
     await Promise.all([started.from === 'queued' ? this.store.publishStatus(jobId, 'assigned', attempt) : undefined, this.store.publishStatus(jobId, 'running', attempt)]);
 
     const abort = new AbortController();
-    this.running.set(jobId, { abort });
+    const run: Running = { abort };
+    this.running.set(jobId, run);
     try {
       const outcome = await this.executor.run({
         job: rec.document,
@@ -219,7 +235,7 @@ export class RedisWorker {
       const lastBullAttempt = bjob.attemptsMade + 1 >= (bjob.opts.attempts ?? 1);
       if (outcome.retry && !lastBullAttempt && !this.closing) {
         const delay = retryDelayMs(attempt, this.retry.baseMs, this.retry.maxMs);
-        if (await this.store.requeue(jobId, this.workerId, attempt + 1, Date.now() + delay, outcome.result.error as never)) {
+        if (await this.store.requeue(jobId, this.workerId, attempt + 1, Date.now() + delay, outcome.result.error as never, { fence })) {
           this.metrics.jobsTotal.inc({ operation: rec.operation, status: 'retried' });
           await this.store.appendEvent(jobId, progressInit({
             phase: 'retry',
@@ -236,7 +252,8 @@ export class RedisWorker {
       await this.finish(jobId, rec.operation, outcome.result);
       return outcome.result.status;
     } finally {
-      this.running.delete(jobId);
+      // A stalled job can come back to this same worker while its first run still goes on.
+      if (this.running.get(jobId) === run) this.running.delete(jobId);
     }
   }
 
@@ -251,11 +268,34 @@ export class RedisWorker {
     }
   }
 
+  /**
+   * BullMQ failed the job for stalling more than maxStalledCount times. A stall is a run whose lock
+   * was not renewed in time: its worker died (a job that keeps killing workers must end), or its
+   * event loop was starved under load while the run went on. The stall limit must not overrule a
+   * run that is still going: the first final result wins, so failing the job now would throw away
+   * that run's result. The job is failed as lost only once the worker that last started it is gone
+   * (no heartbeat within 15 s), holds no run of it (this worker), or the run is past its time limit;
+   * or at once when this worker shuts down (nobody would be left to fail it).
+   */
   private async failLost(jobId: string, reason: string): Promise<void> {
-    const rec = await this.store.get(jobId);
-    if (!rec) return;
+    let rec: JobRecord | undefined;
+    for (;;) {
+      rec = await this.store.get(jobId);
+      if (!rec || isTerminal(rec.state)) return;
+      if (this.closing || !(await this.stillRunning(rec))) break;
+      await sleep(LOST_POLL_MS, this.stopping.signal);
+    }
     const res = syntheticResult(rec, 'failed', new JobError('HANDLER_CRASHED', `job lost its worker too many times: ${reason}`, { phase: 'execution' }), Date.now());
-    await this.finish(jobId, rec.operation, res).catch(() => {});
+    await this.finish(jobId, rec.operation, res);
+  }
+
+  /** True while the run that last started the job may still finish it. */
+  private async stillRunning(rec: JobRecord): Promise<boolean> {
+    if (rec.state !== 'running' || !rec.worker_id) return false;
+    const started = rec.started_at ?? rec.updated_at;
+    if (Date.now() > started + timeLimitMs(rec.document, started) + LOST_GRACE_MS) return false;
+    if (rec.worker_id === this.workerId) return this.running.has(rec.job_id);
+    return (await this.store.workers()).some((w) => w.worker_id === rec.worker_id);
   }
 
   /**
@@ -265,12 +305,14 @@ export class RedisWorker {
   async close(opts: { force?: boolean } = {}): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.stopping.abort();
     clearInterval(this.heartbeat);
     if (opts.force) {
       this.abandoned = true;
       for (const r of this.running.values()) r.abort.abort(new JobError('CANCELLED', 'worker shutting down'));
     }
     await this.worker?.close(opts.force);
+    await Promise.allSettled([...this.losing]);
     this.removeActive();
     await this.store.removeWorker(this.workerId).catch(() => {});
     this.bullConnection?.disconnect();
@@ -278,3 +320,8 @@ export class RedisWorker {
     this.store.redis.disconnect();
   }
 }
+
+/** How often failLost looks whether the run it waits for has ended. */
+const LOST_POLL_MS = 1000;
+/** Beyond its time limit, a run gets this long to be killed and report. */
+const LOST_GRACE_MS = 30_000;

@@ -421,6 +421,11 @@ export class SqliteJobStore {
     return this.opts.path;
   }
 
+  /** When changes reach the disk: before each acknowledgement ('always') or within syncDelayMs ('batched'). */
+  get fsync(): 'always' | 'batched' {
+    return this.opts.fsync ?? 'batched';
+  }
+
   /** Bytes of the operation log (0 in memory). */
   get logBytes(): number {
     return this.oplog?.size ?? 0;

@@ -12,9 +12,11 @@ export interface Spawned {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function spawnGuestguard(args: string[], env: Record<string, string> = {}): Spawned {
+/** `wrap`: a command to run guestguard under (e.g. strace and its options). */
+export function spawnGuestguard(args: string[], env: Record<string, string> = {}, wrap: string[] = []): Spawned {
   const { command, args: full } = guestguardJobsCommand(args);
-  const proc = spawn(command, full, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const [exe, ...rest] = [...wrap, command, ...full];
+  const proc = spawn(exe!, rest, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   proc.stdout!.resume();
@@ -31,8 +33,8 @@ export function spawnGuestguard(args: string[], env: Record<string, string> = {}
 }
 
 /** Starts `guestguard serve --port 0 ...` and returns its URL once it listens. */
-export async function startServe(args: string[], timeoutMs = 60_000): Promise<Spawned & { url: string }> {
-  const s = spawnGuestguard(['serve', '--port', '0', '--log-level', 'warn', ...args]);
+export async function startServe(args: string[], timeoutMs = 60_000, wrap: string[] = []): Promise<Spawned & { url: string }> {
+  const s = spawnGuestguard(['serve', '--port', '0', '--log-level', 'warn', ...args], {}, wrap);
   const end = Date.now() + timeoutMs;
   for (;;) {
     const m = /listening on (http:\/\/\S+)/.exec(s.stderr());

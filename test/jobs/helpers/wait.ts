@@ -24,3 +24,30 @@ export function waitForStatus(svc: JobService, jobId: string, statuses: string[]
     timeoutMs,
   );
 }
+
+/**
+ * Polls until `done(n)` holds for n = progress(), failing only when n has not grown for `stallMs`
+ * (not after a fixed time): on a loaded machine a long run gets as long as it needs while it keeps
+ * moving, and a stuck one still fails within stallMs. `onStall` may add what was found to the error.
+ */
+export async function waitWhileProgressing(
+  progress: () => Promise<number>,
+  done: (n: number) => boolean | Promise<boolean>,
+  what: string,
+  opts: { stallMs: number; intervalMs?: number; onStall?: (n: number) => Promise<string> | string },
+): Promise<number> {
+  let best = -Infinity;
+  let since = Date.now();
+  for (;;) {
+    const n = await progress();
+    if (await done(n)) return n;
+    if (n > best) {
+      best = n;
+      since = Date.now();
+    } else if (Date.now() - since > opts.stallMs) {
+      const extra = opts.onStall ? `\n${await opts.onStall(n)}` : '';
+      throw new Error(`no progress for ${opts.stallMs} ms (at ${n}) waiting for ${what}${extra}`);
+    }
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
+  }
+}
