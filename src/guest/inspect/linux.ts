@@ -35,8 +35,27 @@ export async function inspectLinuxOs(ctx: OsContext): Promise<LinuxOperatingSyst
   const reader = new GuestReader(assembled.view);
 
   const entries = fstabMountables(ctx.catalog, root, assembled.fstab, () => undefined);
-  step('identity', 'identity');
-  const id: LinuxIdentity | null = await runSection('identity', errors, () => inspectLinuxIdentity(reader));
+  // Sections run concurrently: each spends most of its time waiting on small guest reads, and
+  // files several of them need are read once through the shared reader. Each records its errors
+  // in its own list, merged below in section order, so the report does not depend on timing.
+  const sectionErrors = new Map<string, LinuxOperatingSystem['errors']>();
+  const run = <T>(section: InspectSection | 'identity', message: string, fn: () => Promise<T>): Promise<T | null> => {
+    step(section, message);
+    const errs: LinuxOperatingSystem['errors'] = [];
+    sectionErrors.set(section, errs);
+    return runSection(section, errs, fn);
+  };
+  const skipped = Promise.resolve(undefined);
+  const [id, list, services, users, network, boot, security] = await Promise.all([
+    run('identity', 'identity', () => inspectLinuxIdentity(reader)),
+    want('packages') ? run('packages', 'installed packages', () => listPackages(assembled.view)) : skipped,
+    want('services') ? run('services', 'services', () => inspectLinuxServices(reader)) : skipped,
+    want('users') ? run('users', 'users and groups', () => inspectLinuxUsers(reader)) : skipped,
+    want('network') ? run('network', 'network configuration', () => inspectLinuxNetwork(reader)) : skipped,
+    want('kernels') ? run('kernels', 'kernels and boot configuration', () => inspectLinuxBoot(reader)) : skipped,
+    want('security') ? run('security', 'security configuration', () => inspectLinuxSecurity(reader, { fstab: assembled.fstab })) : skipped,
+  ]);
+  for (const errs of sectionErrors.values()) errors.push(...errs);
 
   const os: LinuxOperatingSystem = {
     root: root.device,
@@ -80,8 +99,6 @@ export async function inspectLinuxOs(ctx: OsContext): Promise<LinuxOperatingSyst
   };
 
   if (want('packages')) {
-    step('packages', 'installed packages');
-    const list = await runSection('packages', errors, () => listPackages(assembled.view));
     // No package database at all is an answer (an empty list); null means "not inspected".
     if (list === undefined) os.packages = [];
     else if (list) {
@@ -90,32 +107,17 @@ export async function inspectLinuxOs(ctx: OsContext): Promise<LinuxOperatingSyst
       pushWarnings(warnings, list.warnings, `${list.manager} database: `);
     }
   }
-  if (want('services')) {
-    step('services', 'services');
-    os.services = await runSection('services', errors, () => inspectLinuxServices(reader));
+  if (services !== undefined) os.services = services;
+  if (users !== undefined) os.users = users;
+  if (network !== undefined) os.network = network;
+  if (boot) {
+    const { kernels, ...rest } = boot;
+    os.kernels = kernels;
+    os.boot = rest;
   }
-  if (want('users')) {
-    step('users', 'users and groups');
-    os.users = await runSection('users', errors, () => inspectLinuxUsers(reader));
-  }
-  if (want('network')) {
-    step('network', 'network configuration');
-    os.network = await runSection('network', errors, () => inspectLinuxNetwork(reader));
-  }
-  if (want('kernels')) {
-    step('kernels', 'kernels and boot configuration');
-    const boot = await runSection('kernels', errors, () => inspectLinuxBoot(reader));
-    if (boot) {
-      const { kernels, ...rest } = boot;
-      os.kernels = kernels;
-      os.boot = rest;
-    }
-  }
-  if (want('security')) {
-    step('security', 'security configuration');
-    os.security = await runSection('security', errors, () => inspectLinuxSecurity(reader, { fstab: assembled.fstab }));
-  }
-  // Reader warnings accumulate across sections (unreadable or oversized guest files).
-  pushWarnings(warnings, reader.warnings);
+  if (security !== undefined) os.security = security;
+  // Reader warnings accumulate across sections (unreadable or oversized guest files); sorted,
+  // since concurrent sections meet them in no fixed order.
+  pushWarnings(warnings, [...reader.warnings].sort());
   return os;
 }
