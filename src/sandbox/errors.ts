@@ -12,3 +12,25 @@ export class SandboxError extends GuestguardError {
     this.failure = failure;
   }
 }
+
+/**
+ * Why a sandbox never became ready: `bwrap` failed setting it up (namespaces, mounts, seccomp;
+ * SandboxResult.setupError says the same), the `command` could not be started in the finished
+ * sandbox (not found: exit status 127), or it was `destroyed` first.
+ */
+export type SetupStage = 'bwrap' | 'command' | 'destroyed';
+
+/** What Sandbox.ready() rejects with: the sandbox exited before its first program ran inside it. */
+export class SandboxSetupError extends SandboxError {
+  constructor(
+    readonly stage: SetupStage,
+    message: string,
+    /** Exit status of the sandbox (bwrap's own, or the command's as bwrap reports it). */
+    readonly exitCode: number | null,
+    readonly signal: NodeJS.Signals | null,
+    /** The first lines bwrap (or the shell starting the command) wrote on stderr, when stderr was piped. */
+    readonly stderr: string,
+  ) {
+    super('setup-failed', message);
+  }
+}

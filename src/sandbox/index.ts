@@ -28,7 +28,7 @@ export type {
   SeccompSetting,
   StdioSetting,
 } from './types.js';
-export { SandboxError, type SandboxFailure } from './errors.js';
+export { SandboxError, SandboxSetupError, type SandboxFailure, type SetupStage } from './errors.js';
 export { doctor, type DoctorCheck, type DoctorReport, type CheckName } from './doctor.js';
 export { detectCgroups, type CgroupSupport } from './cgroups.js';
 export { detectBwrap, type BwrapInfo } from './bwrap/detect.js';

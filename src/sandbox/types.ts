@@ -131,7 +131,7 @@ export interface SandboxResult {
   limitsHit: LimitName[];
   durationMs: number;
   stats: SandboxStats;
-  /** Set when bwrap failed before the command started (with bwrap's own message). */
+  /** Set when bwrap failed to set the sandbox up (with bwrap's own message); ready() rejected then. */
   setupError?: string;
   /** Teardown steps that failed (network objects that could not be removed), each with its command. */
   cleanupErrors?: string[];
@@ -154,7 +154,11 @@ export interface Sandbox {
   readonly stderr: Readable | null;
   /** The sandbox's network (address, allowed flows) when it has one beyond loopback. */
   readonly network?: SandboxNetworkInfo;
-  /** Resolves once bwrap has started the command (or a warm sandbox's supervisor); rejects if setup failed. */
+  /**
+   * Resolves once the sandbox is set up (mounts, seccomp filter) and its first program runs inside
+   * it (the command, or a warm sandbox's supervisor); rejects with SandboxSetupError when the
+   * sandbox exits first: bwrap failed, the command was not found, or it was destroyed.
+   */
   ready(): Promise<void>;
   /** Starts the command in a warm sandbox (spawned without `command`); once per sandbox. */
   exec(command: readonly string[], options?: ExecOptions): Promise<void>;

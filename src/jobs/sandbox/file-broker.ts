@@ -1,8 +1,10 @@
 /**
  * The executor side of brokered file access: a sandboxed handler sees none of the host's files,
  * and reads its job's image through this broker instead (stat, open, positional read, close).
- * Only the files named when the broker is made are served, read-only, and only as regular files;
- * a path is matched after resolving symlinks, so a link cannot lead anywhere else.
+ * Only the files named when the broker is made are served (the image and the files of its
+ * backing chain, see image-chain.ts), read-only, and only as regular files; a path is matched
+ * after resolving symlinks, so a link cannot lead anywhere else. Any other path is refused with
+ * FileNotBrokeredError, which the sandbox sees as ENOENT.
  */
 import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -10,15 +12,31 @@ import type { BrokeredStat, FileReply, FileRequest } from './protocol.js';
 
 /** Largest single read served; the sandbox side splits bigger reads. */
 export const MAX_BROKER_READ = 16 * 1024 * 1024;
-const MAX_HANDLES = 64;
+/** Open handles allowed at once: this many, or two per served file when there are more files. */
+const MIN_HANDLES = 64;
+
+/**
+ * A request for a path that is not one of the served files (or not a regular file). The reply
+ * to the sandbox says ENOENT (`refused: true`): as far as the sandbox can tell, it does not exist.
+ */
+export class FileNotBrokeredError extends Error {
+  readonly code = 'ENOENT';
+  constructor(readonly path: string) {
+    super(`no such file: ${path} (only the job's image and its backing files are readable in the sandbox)`);
+    this.name = 'FileNotBrokeredError';
+  }
+}
 
 export class FileBroker {
   private readonly handles = new Map<number, FileHandle>();
+  private readonly maxHandles: number;
   private nextHandle = 1;
   private closed = false;
 
   /** `files`: real paths (symlinks resolved) of the only files served. */
-  private constructor(private readonly files: ReadonlySet<string>) {}
+  private constructor(private readonly files: ReadonlySet<string>) {
+    this.maxHandles = Math.max(MIN_HANDLES, 2 * files.size);
+  }
 
   /** A broker for the given host files (resolved now; ones that do not exist are skipped). */
   static async for(paths: readonly string[]): Promise<FileBroker> {
@@ -55,12 +73,12 @@ export class FileBroker {
         }
         case 'open': {
           const p = await this.allowed(req.path);
-          if (this.handles.size >= MAX_HANDLES) return fail('EMFILE', `more than ${MAX_HANDLES} brokered files open`);
+          if (this.handles.size >= this.maxHandles) return fail('EMFILE', `more than ${this.maxHandles} brokered files open`);
           const fh = await open(p, 'r');
           const st = await fh.stat();
           if (!st.isFile()) {
             await fh.close();
-            return fail('EACCES', `${req.path} is not a regular file`);
+            throw new FileNotBrokeredError(req.path);
           }
           const handle = this.nextHandle++;
           this.handles.set(handle, fh);
@@ -92,9 +110,18 @@ export class FileBroker {
           return fail('ENOSYS', `unknown file operation ${String((req as { op?: unknown }).op)}`);
       }
     } catch (err) {
+      if (err instanceof FileNotBrokeredError) return { ok: false, code: err.code, message: err.message, refused: true };
       const e = err as NodeJS.ErrnoException;
       return fail(e.code ?? 'EIO', e.message);
     }
+  }
+
+  /**
+   * The real path of `path` when it is one of the served files; otherwise throws
+   * FileNotBrokeredError (also for paths that do not exist: the two are not told apart).
+   */
+  async check(path: string): Promise<string> {
+    return this.allowed(path);
   }
 
   async close(): Promise<void> {
@@ -110,10 +137,10 @@ export class FileBroker {
     try {
       real = await realpath(path);
     } catch {
-      throw errno('ENOENT', `no such file: ${path}`);
+      throw new FileNotBrokeredError(path);
     }
     // Anything but the job's own files does not exist, as far as the sandbox can tell.
-    if (!this.files.has(real)) throw errno('ENOENT', `no such file: ${path} (only the job's image is readable in the sandbox)`);
+    if (!this.files.has(real)) throw new FileNotBrokeredError(path);
     return real;
   }
 }

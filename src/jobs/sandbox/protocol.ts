@@ -9,7 +9,8 @@ export interface SandboxInput {
   job: HandlerJobInfo;
   /**
    * Set by the executor side for a handler in a launched (e.g. bwrap) process: host folders whose
-   * files the handler reaches through the file broker instead of its own file system.
+   * files the handler reaches through the file broker instead of its own file system (the folders
+   * of the image and of its backing files; the broker itself serves only those files).
    */
   brokered?: readonly string[];
 }
@@ -38,7 +39,8 @@ export interface BrokeredStat {
 
 export type FileReply =
   | { ok: true; stat?: BrokeredStat; handle?: number; data?: Uint8Array }
-  | { ok: false; code: string; message: string };
+  /** `refused`: the path is not one the broker serves (FileNotBrokeredError); the code is then ENOENT. */
+  | { ok: false; code: string; message: string; refused?: true };
 
 export type SandboxMessage =
   | { t: 'progress'; update: ProgressUpdate }

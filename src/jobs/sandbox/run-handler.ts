@@ -7,9 +7,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { JobError, serializeError, toJobErrorInfo, type SerializedError } from '../errors.js';
+import { forwardLogs } from '../log-forward.js';
 import { siblingModule } from '../handlers/registry.js';
 import type { HandlerOutput, HandlerSpec, ProgressUpdate } from '../handlers/types.js';
+import { GuestguardError } from '../../errors.js';
+import { imageOpenError } from '../exec/image-errors.js';
 import { FileBroker } from './file-broker.js';
+import { assertChainInsideRoots, imageChainFiles, imageRefOf } from './image-chain.js';
 import { readFrames, writeFrame } from './frames.js';
 import { getLauncherScope, getProcessLauncher, type LaunchedProcess, type ProcessLauncher } from './launcher.js';
 import type { ParentMessage, SandboxInput, SandboxMessage, SandboxUsage } from './protocol.js';
@@ -34,6 +38,12 @@ export interface RunHandlerOptions {
    * plain child processes).
    */
   launcher?: ProcessLauncher | null;
+  /**
+   * For a launched (sandboxed) handler: every file of the image's backing chain must resolve
+   * inside one of these folders, or the call fails with VALIDATION_ERROR (pass the executor's
+   * imageRoots; unset: no restriction, as for the image itself).
+   */
+  imageRoots?: readonly string[];
 }
 
 export interface HandlerRunResult {
@@ -125,7 +135,7 @@ export function runHandler(spec: HandlerSpec, input: SandboxInput, opts: RunHand
 
     const launcher = opts.launcher === undefined ? installedLauncherFor(input) : opts.launcher;
     const box: Box = launcher
-      ? spawnLaunched(launcher, spec, input, onMessage, onExit)
+      ? spawnLaunched(launcher, spec, input, onMessage, onExit, opts.imageRoots)
       : spec.isolation === 'process'
         ? spawnProcess(spec, input, onMessage, onExit)
         : spawnThread(spec, input, onMessage, onExit);
@@ -162,8 +172,8 @@ function spawnThread(spec: HandlerSpec, input: SandboxInput, onMessage: (m: Sand
     resourceLimits: spec.maxMemoryMb ? { maxOldGenerationSizeMb: spec.maxMemoryMb } : undefined,
   });
   // Handler chatter goes to our stderr: stdout belongs to the CLI's own output.
-  worker.stdout.pipe(process.stderr, { end: false });
-  worker.stderr.pipe(process.stderr, { end: false });
+  forwardLogs(worker.stdout);
+  forwardLogs(worker.stderr);
   const info: SandboxInfo = { kind: 'thread', threadId: worker.threadId };
   let killed = false;
   worker.on('message', onMessage);
@@ -192,8 +202,8 @@ function spawnProcess(spec: HandlerSpec, input: SandboxInput, onMessage: (m: San
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     serialization: 'advanced',
   });
-  child.stdout?.pipe(process.stderr, { end: false });
-  child.stderr?.pipe(process.stderr, { end: false });
+  if (child.stdout) forwardLogs(child.stdout);
+  if (child.stderr) forwardLogs(child.stderr);
   const info: SandboxInfo = { kind: 'process', pid: child.pid ?? -1 };
   let spawnError: Error | undefined;
   child.on('message', onMessage);
@@ -222,19 +232,35 @@ const NO_USAGE: SandboxUsage = { cpu_seconds: 0, peak_memory_mb: 0 };
 function installedLauncherFor(input: SandboxInput): ProcessLauncher | null {
   const launcher = getProcessLauncher();
   if (!launcher) return null;
-  return getLauncherScope() === 'all' || imagePathOf(input) !== undefined ? launcher : null;
+  return getLauncherScope() === 'all' || imageRefOf(input.payload.data) !== undefined ? launcher : null;
 }
 
-/** payload.data.image.path when present: the one host file a sandboxed handler may read. */
-function imagePathOf(input: SandboxInput): string | undefined {
-  const image = input.payload.data['image'];
-  const path = image !== null && typeof image === 'object' ? (image as { path?: unknown }).path : undefined;
-  return typeof path === 'string' && path.length > 0 ? path : undefined;
+/**
+ * The host files a sandboxed handler may read: payload.data.image and the files of its backing
+ * chain (none without an image). An image the disk layer cannot open (missing backing file,
+ * loop, chain too deep, damaged header) fails here with the error the handler itself would
+ * report, before any sandbox is taken.
+ */
+async function brokeredFiles(input: SandboxInput, roots: readonly string[] = []): Promise<string[]> {
+  const image = imageRefOf(input.payload.data);
+  if (image === undefined) return [];
+  let files: string[];
+  try {
+    files = await imageChainFiles(image);
+  } catch (err) {
+    // Not the disk layer's verdict on the image (e.g. an unexpected host failure): serve the image
+    // alone, as before chains were resolved, and let the handler report what it finds.
+    if (!(err instanceof GuestguardError)) return [image.path];
+    throw imageOpenError(err, image.path, 'execution');
+  }
+  await assertChainInsideRoots(files, roots, image.path);
+  return files;
 }
 
 /**
  * A handler in a process started by a ProcessLauncher (e.g. a pooled bwrap sandbox): messages
- * are framed over the process's fd 0 / fd 3, and its image is served by a FileBroker.
+ * are framed over the process's fd 0 / fd 3, and its image (with its backing chain) is served
+ * by a FileBroker.
  */
 function spawnLaunched(
   launcher: ProcessLauncher,
@@ -242,6 +268,7 @@ function spawnLaunched(
   input: SandboxInput,
   onMessage: (m: SandboxMessage) => void,
   onExit: (d: string) => void,
+  imageRoots?: readonly string[],
 ): Box {
   const entry = siblingModule(import.meta.url, 'stream-entry');
   const ts = needsTsLoader(entry, spec.module);
@@ -255,9 +282,9 @@ function spawnLaunched(
   };
 
   const started = (async () => {
-    const image = imagePathOf(input);
-    broker = await FileBroker.for(image === undefined ? [] : [image]);
-    const brokered = image === undefined ? [] : FileBroker.foldersOf([image], broker.servedFiles);
+    const files = await brokeredFiles(input, imageRoots);
+    broker = await FileBroker.for(files);
+    const brokered = FileBroker.foldersOf(files, broker.servedFiles);
     if (ts) await warmTsCache([entry, spec.module]);
     proc = await launcher.launch({
       entry: fileURLToPath(entry),
@@ -271,7 +298,7 @@ function spawnLaunched(
     info.sandbox = `${launcher.kind}:${proc.id}`;
     const p = proc;
     const b = broker;
-    for (const l of p.logs) l.pipe(process.stderr, { end: false });
+    for (const l of p.logs) forwardLogs(l);
     p.input.on('error', () => undefined);
     p.output.on('error', () => undefined);
     readFrames(
@@ -295,7 +322,11 @@ function spawnLaunched(
   })();
   started.catch((err: unknown) => {
     void broker?.close();
-    const e = new JobError('UNAVAILABLE', `no ${launcher.kind} sandbox for the handler: ${(err as Error)?.message ?? String(err)}`, { recoverable: true });
+    // A JobError is the image's own problem (see brokeredFiles); anything else is the sandbox's.
+    const e =
+      err instanceof JobError
+        ? err
+        : new JobError('UNAVAILABLE', `no ${launcher.kind} sandbox for the handler: ${(err as Error)?.message ?? String(err)}`, { recoverable: true });
     onMessage({ t: 'error', error: serializeError(e), usage: NO_USAGE });
     onExit(`sandbox not started (${(err as Error)?.message ?? String(err)})`);
   });

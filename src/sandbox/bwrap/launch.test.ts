@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildBwrapArgs, isForbiddenHostPath, type BwrapPlan } from './args.js';
-import { buildLaunch, execScript, findExecutable, SUPERVISOR_SCRIPT } from './launch.js';
+import { buildLaunch, COMMAND_SCRIPT, execScript, findExecutable, firstProgram, SUPERVISOR_SCRIPT } from './launch.js';
 
 const plan: BwrapPlan = {
   mounts: [
@@ -127,12 +129,12 @@ describe('launch chain', () => {
 });
 
 describe('warm supervisor', () => {
-  it('reads a script from fd 5 and runs it with exact arguments, environment and directory', () => {
+  it('signals readiness on fd 6, then reads a script from fd 5 and runs it with exact arguments, environment and directory', () => {
     const words = ["it's", 'two words', '$HOME `id`', 'new\nline', '"quoted"', ''];
-    const script = execScript(['/bin/sh', '-c', 'printf "%s|" "$PWD" "$X" "$@"', 'sh', ...words], { X: "a'b\nc" }, '/usr');
-    // Feed the script on fd 5, as the sandbox does.
-    const viaFd = spawnSync('/bin/sh', ['-c', `exec 5<&0; ${SUPERVISOR_SCRIPT}`], { input: script, encoding: 'utf8' });
-    expect(viaFd.stderr).toBe('');
+    const script = execScript(['/bin/sh', '-c', 'printf "%s|" "$PWD" "$X" "$@"; [ -e /dev/fd/6 ] && echo "fd 6 leaked"', 'sh', ...words], { X: "a'b\nc" }, '/usr');
+    // Feed the script on fd 5 and collect fd 6 (here: on stderr), as the sandbox does.
+    const viaFd = spawnSync('/bin/sh', ['-c', `exec 5<&0 6>&2; ${SUPERVISOR_SCRIPT}`], { input: script, encoding: 'utf8' });
+    expect(viaFd.stderr).toBe('R');
     expect(viaFd.stdout).toBe(`/usr|a'b\nc|${words.join('|')}|`);
   });
 
@@ -140,5 +142,37 @@ describe('warm supervisor', () => {
     expect(() => execScript([])).toThrow(/empty/);
     expect(() => execScript(['-rf'])).toThrow(/may not start with "-"/);
     expect(() => execScript(['true'], { 'BAD-NAME': '1' })).toThrow(/invalid environment variable name/);
+  });
+});
+
+describe('cold first program', () => {
+  const start = (argv: string[], env: Record<string, string> = {}) =>
+    spawnSync('/bin/sh', ['-c', `exec 6>&3 3>&-; exec "$@"`, 'sh', ...firstProgram(argv)], {
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      env: { PATH: '/usr/bin:/bin', ...env },
+      encoding: 'utf8',
+    });
+
+  it('signals readiness, closes fd 6 and execs the command in the same process with its environment untouched', () => {
+    const r = start(['/bin/sh', '-c', 'printf "%s|%s|%s|" "$c" "$IFS" "$1"; [ -e /dev/fd/6 ] && echo leaked; echo done', 'x', 'arg one'], { c: 'kept' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`kept| \t\n|arg one|done\n`);
+    expect(r.output[3]).toBe('R');
+    expect(firstProgram(['true']).slice(0, 3)).toEqual(['/bin/sh', '-c', COMMAND_SCRIPT]);
+    // Found on PATH the way execvp finds it.
+    expect(start(['true']).status).toBe(0);
+  });
+
+  it('a command that cannot be found exits 127 without signalling', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gg-first-'));
+    const plain = join(dir, 'not-executable');
+    writeFileSync(plain, 'echo hi\n', { mode: 0o644 });
+    for (const argv of [['no-such-command-here'], ['/no/such/file'], [plain], [dir], ['-rf']]) {
+      const r = start(argv);
+      expect(r.status).toBe(127);
+      expect(r.stderr).toMatch(/guestguard-sandbox: .*: command not found/);
+      expect(r.output[3]).toBe('');
+    }
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -106,8 +106,37 @@ export function buildLaunch(plan: LaunchPlan): { file: string; args: string[] } 
 
 /** Inside a warm sandbox: read a shell script from fd 5 until EOF, close it, run it. */
 export const SUPERVISOR_FD = 5;
-export const SUPERVISOR_SCRIPT = `s=''; while IFS= read -r l <&${SUPERVISOR_FD}; do s="$s$l
+
+/**
+ * Readiness. bwrap reports the sandbox's pid (--json-status-fd) right after clone(), before it
+ * makes the mounts and loads the seccomp filter, and says nothing more until the command exits
+ * (bubblewrap 0.8 to 0.11). What it does guarantee is the order: mounts, capability drop,
+ * seccomp, then execve() of the command, with descriptors like this one passed through (the
+ * outer bwrap and the sandbox's init close theirs). So the first program bwrap starts writes one
+ * byte on fd 6 and closes it: the byte means it runs inside the finished sandbox, filter applied.
+ */
+export const READY_FD = 6;
+const SIGNAL_READY = `printf R >&${READY_FD}; exec ${READY_FD}>&-`;
+
+/** The warm supervisor: signals readiness, then waits for its script on fd 5. */
+export const SUPERVISOR_SCRIPT = `${SIGNAL_READY}; s=''; while IFS= read -r l <&${SUPERVISOR_FD}; do s="$s$l
 "; done; exec ${SUPERVISOR_FD}<&-; eval "$s"`;
+
+/**
+ * A cold sandbox's first program: finds the command as execvp() will (a path with a slash, else
+ * the first executable file of that name on PATH; in a function with local variables so the
+ * command's environment is untouched), signals readiness, closes fd 6 and execs the command in
+ * the same process. A command that cannot be found exits 127 without signalling.
+ */
+export const COMMAND_SCRIPT =
+  'gg_found() { local c d IFS; c=$1; case $c in */*) [ -f "$c" ] && [ -x "$c" ]; return;; esac; ' +
+  'IFS=:; for d in $PATH; do [ -f "$d/$c" ] && [ -x "$d/$c" ] && return 0; done; return 1; }; ' +
+  `gg_found "$1" || { printf '%s\n' "guestguard-sandbox: $1: command not found" >&2; exit 127; }; ${SIGNAL_READY}; exec "$@"`;
+
+/** argv bwrap starts in a sandbox with a shell: the supervisor (warm) or the command behind COMMAND_SCRIPT. */
+export function firstProgram(command: readonly string[] | undefined): string[] {
+  return command === undefined ? ['/bin/sh', '-c', SUPERVISOR_SCRIPT] : ['/bin/sh', '-c', COMMAND_SCRIPT, 'guestguard-exec', ...command];
+}
 
 /** Single-quotes a word for POSIX sh. */
 export function shellQuote(word: string): string {

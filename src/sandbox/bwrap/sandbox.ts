@@ -2,7 +2,8 @@
  * The bubblewrap backend: one bwrap process per sandbox, launched through sh → setpriv →
  * prlimit so it starts inside its cgroups, as an unprivileged host user, with rlimits set.
  * bwrap reads our compiled seccomp program from fd 3 and reports the command's pid and exit
- * status as JSON on fd 4; a warm sandbox's supervisor reads its command from fd 5.
+ * status as JSON on fd 4; a warm sandbox's supervisor reads its command from fd 5; the first
+ * program in the finished sandbox reports readiness on fd 6 (see READY_FD in launch.ts).
  */
 import { spawn as spawnChild, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { constants as osConstants } from 'node:os';
 import { detectCgroups, pruneLeftoverCgroups, SandboxCgroup, type CgroupSupport } from '../cgroups.js';
-import { SandboxError } from '../errors.js';
+import { SandboxError, SandboxSetupError, type SetupStage } from '../errors.js';
 import { compileSeccomp } from '../seccomp/resolve.js';
 import { setupNetwork, type SandboxNetwork } from '../net/setup.js';
 import { CleanupFailedError } from '../net/errors.js';
@@ -30,7 +31,7 @@ import type {
 } from '../types.js';
 import { buildBwrapArgs, checkSandboxPath, isForbiddenHostPath, type MountOp } from './args.js';
 import { detectBwrap } from './detect.js';
-import { buildLaunch, execScript, findExecutable, SUPERVISOR_FD, SUPERVISOR_SCRIPT, type Rlimits } from './launch.js';
+import { buildLaunch, execScript, findExecutable, firstProgram, READY_FD, SUPERVISOR_FD, type Rlimits } from './launch.js';
 import { identityFiles, systemMounts } from './system-binds.js';
 
 const SECCOMP_FD = 3;
@@ -130,6 +131,10 @@ export async function spawnBwrap(spec: SandboxSpec): Promise<Sandbox> {
     if (limits.fileSizeBytes !== undefined) rlimits.fsizeBytes = limits.fileSizeBytes;
 
     const warm = spec.command === undefined;
+    // The first program reports readiness from inside the finished sandbox: the warm supervisor,
+    // or a few lines of sh in front of the command. Without a shell inside (no system binds)
+    // readiness can only be bwrap's report of the sandbox's pid, which comes before the set-up.
+    const readiness: Readiness = warm || ((spec.systemBinds ?? true) && existsSync('/bin/sh')) ? 'fd' : 'child-pid';
     const env = { PATH: DEFAULT_PATH, HOME: '/tmp', TMPDIR: '/tmp', LANG: 'C.UTF-8', ...(spec.env ?? {}) };
     const bwrapArgs = buildBwrapArgs({
       mounts,
@@ -143,7 +148,7 @@ export async function spawnBwrap(spec: SandboxSpec): Promise<Sandbox> {
       statusFd: STATUS_FD,
       disableUserns: bwrap.disableUserns,
       inheritNetwork: net !== null,
-      command: warm ? ['/bin/sh', '-c', SUPERVISOR_SCRIPT] : spec.command!,
+      command: readiness === 'fd' ? firstProgram(spec.command) : spec.command!,
     });
     const launch = buildLaunch({
       bwrap: bwrap.path,
@@ -151,7 +156,7 @@ export async function spawnBwrap(spec: SandboxSpec): Promise<Sandbox> {
       cgroupProcs: cgroup?.procsFiles ?? [],
       rlimits,
       ...(hostIds ? { hostIds } : {}),
-      keepFds: [...(filter ? [SECCOMP_FD] : []), STATUS_FD, ...(warm ? [SUPERVISOR_FD] : [])],
+      keepFds: [...(filter ? [SECCOMP_FD] : []), STATUS_FD, ...(warm ? [SUPERVISOR_FD] : []), ...(readiness === 'fd' ? [READY_FD] : [])],
       ...(net ? { netnsPath: net.netnsPath } : {}),
       tools: {
         ...(findExecutable('nsenter') ? { nsenter: findExecutable('nsenter')! } : {}),
@@ -161,13 +166,13 @@ export async function spawnBwrap(spec: SandboxSpec): Promise<Sandbox> {
         ...optionalTool('prlimit'),
       },
     });
-    const stdio: StdioOptions = [spec.stdin ?? 'pipe', spec.stdout ?? 'pipe', spec.stderr ?? 'pipe', 'pipe', 'pipe', warm ? 'pipe' : 'ignore'];
+    const stdio: StdioOptions = [spec.stdin ?? 'pipe', spec.stdout ?? 'pipe', spec.stderr ?? 'pipe', 'pipe', 'pipe', warm ? 'pipe' : 'ignore', readiness === 'fd' ? 'pipe' : 'ignore'];
     const child = spawnChild(launch.file, launch.args, { stdio, env: { PATH: DEFAULT_PATH }, windowsHide: true });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', (err) => reject(new SandboxError('setup-failed', `cannot start ${launch.file}: ${err.message}`)));
     });
-    return new BwrapSandbox(id, child, { filter: filter?.bytes, warm, cgroup, net, work, cleanupWork, spec, cpuSeconds: limits.cpuSeconds });
+    return new BwrapSandbox(id, child, { filter: filter?.bytes, warm, readiness, cgroup, net, work, cleanupWork, spec, cpuSeconds: limits.cpuSeconds });
   } catch (err) {
     if (cgroup) await cgroup.remove();
     await net?.teardown().catch(() => undefined);
@@ -189,9 +194,13 @@ function optionalTool(name: 'setpriv' | 'prlimit'): { setpriv?: string } | { prl
   return p ? { [name]: p } : {};
 }
 
+/** `fd`: the first program in the sandbox wrote on READY_FD; `child-pid`: bwrap reported the sandbox's pid. */
+type Readiness = 'fd' | 'child-pid';
+
 interface Options {
   filter: Buffer | undefined;
   warm: boolean;
+  readiness: Readiness;
   cgroup: SandboxCgroup | null;
   net: SandboxNetwork | null;
   work: string;
@@ -206,10 +215,12 @@ class BwrapSandbox implements Sandbox {
   readonly stderr: Readable | null;
   private stateValue: SandboxState;
   private startedAt: number | undefined;
-  private childPid: number | undefined;
   private exitCodeReported: number | undefined;
   private stderrHead = '';
   private killedFor: LimitName | null = null;
+  private killed = false;
+  private isReady = false;
+  private notReady: SandboxSetupError | undefined;
   private timers: NodeJS.Timeout[] = [];
   private readonly done: Promise<SandboxResult>;
   private readonly readyPromise: Promise<void>;
@@ -245,6 +256,19 @@ class BwrapSandbox implements Sandbox {
       rejectReady = rej;
     });
     this.readyPromise.catch(() => undefined);
+    const markReady = (): void => {
+      if (this.isReady) return;
+      this.isReady = true;
+      resolveReady();
+    };
+    if (o.readiness === 'fd') {
+      // Only the sandbox's first program holds the other end, and it closes it before running anything untrusted.
+      const readyPipe = (child.stdio as unknown as (Readable | null)[])[READY_FD] ?? null;
+      readyPipe?.on('error', () => undefined);
+      readyPipe?.on('data', (chunk: Buffer) => {
+        if (chunk.includes(0x52)) markReady();
+      });
+    }
     const statusPipe = child.stdio[STATUS_FD] as Readable | null;
     let statusText = '';
     statusPipe?.on('error', () => undefined);
@@ -257,10 +281,7 @@ class BwrapSandbox implements Sandbox {
         if (!line) continue;
         try {
           const msg = JSON.parse(line) as Record<string, unknown>;
-          if (typeof msg['child-pid'] === 'number') {
-            this.childPid = msg['child-pid'];
-            resolveReady();
-          }
+          if (typeof msg['child-pid'] === 'number' && o.readiness === 'child-pid') markReady();
           if (typeof msg['exit-code'] === 'number') this.exitCodeReported = msg['exit-code'];
         } catch {
           // bwrap writes one JSON document per line; anything else is ignored
@@ -276,9 +297,8 @@ class BwrapSandbox implements Sandbox {
       child.once('close', (code, signal) => {
         resolve(this.finish(code, signal));
       });
-    }).then(async (result) => {
-      const setup = result.setupError;
-      if (setup !== undefined) rejectReady(new SandboxError('setup-failed', setup));
+    }).then((result) => {
+      if (this.notReady) rejectReady(this.notReady);
       return result;
     });
   }
@@ -295,7 +315,11 @@ class BwrapSandbox implements Sandbox {
     return this.stateValue;
   }
 
-  /** Resolves once bwrap has started the command (or the warm supervisor); rejects if setup failed. */
+  /**
+   * Resolves once the sandbox is set up (mounts, seccomp filter) and its first program runs
+   * inside it: the command, or a warm sandbox's supervisor. Rejects with SandboxSetupError when
+   * the sandbox exits first (bwrap failed, command not found, destroyed).
+   */
   ready(): Promise<void> {
     return this.readyPromise;
   }
@@ -346,6 +370,7 @@ class BwrapSandbox implements Sandbox {
 
   private kill(reason: LimitName | null = null): void {
     if (this.stateValue === 'exited') return;
+    this.killed = true;
     if (reason && !this.killedFor) this.killedFor = reason;
     try {
       this.child.kill('SIGKILL');
@@ -400,9 +425,23 @@ class BwrapSandbox implements Sandbox {
     if (!limit && limitsHit.includes('pids') && exitCode !== 0) limit = 'pids';
 
     let setupError: string | undefined;
-    if (this.childPid === undefined && this.killedFor === null) {
-      const msg = this.stderrHead.trim();
-      setupError = msg ? msg.split('\n').slice(0, 5).join('; ') : `bwrap exited with ${exitCode ?? sig} before starting the command`;
+    if (!this.isReady) {
+      const head = this.stderrHead.trim().split('\n').slice(0, 5).join('; ');
+      let stage: SetupStage;
+      let message: string;
+      if (this.killed) {
+        stage = 'destroyed';
+        message = `sandbox ${this.id} was stopped before it was ready`;
+      } else if (this.o.readiness === 'fd' && this.exitCodeReported !== undefined) {
+        // bwrap started the first program (it reports an exit code only then), which gave up before the command ran.
+        stage = 'command';
+        message = head || `the command did not start (status ${exitCode ?? sig})`;
+      } else {
+        stage = 'bwrap';
+        setupError = head || `bwrap exited with ${exitCode ?? sig} before starting the command`;
+        message = setupError;
+      }
+      this.notReady = new SandboxSetupError(stage, message, exitCode, sig, this.stderrHead);
     }
     if (this.o.cgroup) await this.o.cgroup.remove();
     const cleanupErrors: string[] = [];

@@ -28,5 +28,5 @@ export {
   type JobSandboxOptions,
   type SandboxChoice,
 } from './job-launcher.js';
-export { supervisorRunning, waitUntilWarm } from './readiness.js';
+export { waitUntilWarm } from './readiness.js';
 export { runPoolStats, formatPoolStats, statsTemplate, type PoolStatsOptions, type PoolStatsReport } from './stats-command.js';

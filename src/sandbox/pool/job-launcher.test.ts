@@ -1,6 +1,7 @@
 /**
  * Job handlers in pooled bwrap sandboxes, for real: what a sandboxed handler can see and reach,
- * its image through the file broker, and that a timeout leaves no process behind.
+ * its image (and the image's backing chain) through the file broker, and that a timeout leaves
+ * no process behind.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
@@ -18,6 +19,7 @@ import { createJobMetrics } from '../../jobs/exec/metrics.js';
 import { defaultHandlerRegistry } from '../../jobs/handlers/registry.js';
 import { buildJob } from '../../jobs/protocol/builder.js';
 import { hasTool, REPO_ROOT, run } from '../../../test/helpers/fixtures.js';
+import { canMakeChain, makeChainImages, type ChainImages } from '../../jobs/sandbox/test-chain.js';
 import { canSandbox } from '../test-support.js';
 import { startJobSandbox, type JobSandboxLauncher } from './job-launcher.js';
 import { descendants, isAlive } from './test-procs.js';
@@ -174,5 +176,75 @@ describe.skipIf(!canSandbox)('job handlers in pooled bwrap sandboxes', () => {
     } finally {
       setProcessLauncher(null);
     }
+  });
+  describe.skipIf(!canMakeChain)('images with a backing chain', () => {
+    let chain: ChainImages;
+    beforeAll(() => {
+      chain = makeChainImages(mkdtempSync(join(tmpdir(), 'gg-job-chain-')));
+    });
+    afterAll(() => {
+      if (chain) rmSync(chain.dir, { recursive: true, force: true });
+    });
+
+    it('serves the backing files of the job image to the sandbox, and no other file of their folder', async () => {
+      const r = await runHandler(
+        probe,
+        { module: probe.module, exportName: probe.exportName, payload: { type: 'test.probe.v1', data: { image: { path: chain.overlay }, try_open: [chain.base, chain.stranger, chain.raw, chain.rawOverlay] } }, job },
+        { launcher, timeoutMs: 60_000 },
+      );
+      const d = r.output.data as Record<string, unknown>;
+      expect(d['image_head']).toMatch(/^514649fb/);
+      expect(d['opened']).toEqual({
+        [chain.base]: 'QFI\xfb',
+        [chain.stranger]: 'error ENOENT',
+        [chain.raw]: 'error ENOENT',
+        [chain.rawOverlay]: 'error ENOENT',
+      });
+    });
+
+    it.skipIf(!inspect)('runs guestkit.inspect on qcow2 overlays (over qcow2 and over raw) with the same report as unsandboxed', async () => {
+      const registry = defaultHandlerRegistry();
+      const executor = new JobExecutor({ workerId: 'w-chain', registry, metrics: createJobMetrics({ processMetrics: false }) });
+      const inspectJob = (path: string) => buildJob('guestkit.inspect', { image: { path }, options: { include_packages: false } });
+      const cases = [
+        { path: chain.overlay, hostname: chain.overlayHostname },
+        { path: chain.rawOverlay, hostname: chain.baseHostname },
+      ];
+      const plain = [];
+      for (const c of cases) plain.push(await executor.run({ job: inspectJob(c.path), attempt: 1 }));
+      setProcessLauncher(launcher);
+      try {
+        for (const [i, c] of cases.entries()) {
+          let info: SandboxInfo | undefined;
+          const boxed = await executor.run({ job: inspectJob(c.path), attempt: 1, onSpawn: (x) => (info = x) });
+          expect(info).toMatchObject({ kind: 'process', sandbox: expect.stringMatching(/^bwrap:/) });
+          expect(boxed.result.error).toBeUndefined();
+          expect(plain[i]!.result.status).toBe('completed');
+          expect(boxed.result.data).toEqual(plain[i]!.result.data);
+          // The hostname block of the overlay, everything else from the backing image.
+          const os = (boxed.result.data as { operating_systems: Record<string, unknown>[] }).operating_systems;
+          expect(os).toHaveLength(1);
+          expect(os[0]).toMatchObject({ type: 'linux', distro: 'debian', hostname: c.hostname });
+        }
+      } finally {
+        setProcessLauncher(null);
+      }
+    });
+
+    it.skipIf(!inspect)('a broken chain fails sandboxed with the error it fails with unsandboxed', async () => {
+      const orphan = join(chain.dir, 'orphan.qcow2');
+      run('qemu-img', ['create', '-q', '-f', 'qcow2', '-u', '-b', 'gone.qcow2', '-F', 'qcow2', orphan, '64M'], { cwd: chain.dir });
+      const executor = new JobExecutor({ workerId: 'w-chain', registry: defaultHandlerRegistry(), metrics: createJobMetrics({ processMetrics: false }) });
+      const inspectJob = () => buildJob('guestkit.inspect', { image: { path: orphan } });
+      const plain = await executor.run({ job: inspectJob(), attempt: 1 });
+      setProcessLauncher(launcher);
+      try {
+        const boxed = await executor.run({ job: inspectJob(), attempt: 1 });
+        expect(plain.result.error).toMatchObject({ code: 'IMAGE_NOT_FOUND' });
+        expect(boxed.result.error).toEqual(plain.result.error);
+      } finally {
+        setProcessLauncher(null);
+      }
+    });
   });
 });

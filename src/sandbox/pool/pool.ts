@@ -39,7 +39,7 @@ export interface PoolOptions {
   readyTimeoutMs?: number;
   /** How sandboxes are started (default: this host's backend). */
   spawn?: (spec: SandboxSpec) => Promise<Sandbox>;
-  /** Resolves when a started sandbox can take its command (default: the bwrap supervisor is running). */
+  /** Resolves when a started sandbox can take its command (default: its ready(), within readyTimeoutMs). */
   waitReady?: (sb: Sandbox, timeoutMs: number) => Promise<void>;
   /** Recent samples kept for the percentiles (default 1024). */
   sampleWindow?: number;

@@ -32,6 +32,7 @@ export async function probeHandler(payload: { data: Record<string, unknown> }): 
   const image = (payload.data['image'] as { path: string } | undefined)?.path;
   const hostPaths = (payload.data['host_paths'] as string[] | undefined) ?? [];
   const port = payload.data['port'] as number | undefined;
+  const tryOpen = (payload.data['try_open'] as string[] | undefined) ?? [];
   const out: Record<string, unknown> = {
     uid: process.getuid?.(),
     pid: process.pid,
@@ -66,5 +67,23 @@ export async function probeHandler(payload: { data: Record<string, unknown> }): 
       return 'opened for writing';
     });
   }
+  // Other host files through fs/promises (the brokered API): the image's backing files, strangers.
+  out['opened'] = Object.fromEntries(
+    await Promise.all(
+      tryOpen.map(async (p) => [
+        p,
+        await attempt(async () => {
+          const fh = await open(p, 'r');
+          try {
+            const buf = Buffer.alloc(4);
+            await fh.read(buf, 0, 4, 0);
+            return buf.toString('latin1');
+          } finally {
+            await fh.close();
+          }
+        }),
+      ]),
+    ),
+  );
   return { data: out };
 }
