@@ -145,6 +145,8 @@ export class JobExecutor {
             }
           },
           onSpawn: req.onSpawn,
+          // Backing files and extents an image names must lie inside the same roots as the image.
+          ...(this.opts.imageRoots && this.opts.imageRoots.length > 0 && { imageRoots: this.opts.imageRoots }),
         },
       );
       this.observeHandler(job.operation, handlerStart);
