@@ -23,9 +23,7 @@ import {
 import { MAX_CONFIG_BYTES, lines as splitLines } from '../../guest/linux/reader.js';
 import { expandGlob, hasGlobChars } from '../../guest/linux/text.js';
 import { listPackages, type PackageInfo } from '../../guest/packages/index.js';
-import { findPath } from '../../guest/windows/guest-paths.js';
-import { findSystemRoot } from '../../guest/windows/inspect.js';
-import { Hive } from '../../guest/windows/regf/index.js';
+import type { Hive } from '../../guest/windows/regf/index.js';
 import { readModprobe, type ModprobeLine } from './modprobe.js';
 import { familyOf } from './family.js';
 import type { Family } from './schema.js';
@@ -241,6 +239,12 @@ export class AuditFacts {
   hive(name: 'SYSTEM' | 'SOFTWARE'): Promise<{ hive: Hive; path: string }> {
     const os = this.os;
     return this.once(`hive\0${name}`, async () => {
+      // The Windows modules load only for rules that read a hive.
+      const [{ findPath }, { findSystemRoot }, { Hive }] = await Promise.all([
+        import('../../guest/windows/guest-paths.js'),
+        import('../../guest/windows/inspect.js'),
+        import('../../guest/windows/regf/index.js'),
+      ]);
       let path = os.type === 'windows' ? (name === 'SYSTEM' ? os.hives.system : os.hives.software) : null;
       if (!path) {
         const root = await findSystemRoot(this.view);

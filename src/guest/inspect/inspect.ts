@@ -12,7 +12,6 @@ import { fstabMountables, mountpointMap, osFilesystems } from './os-filesystems.
 import type { InspectProgress, InspectStep, ProgressListener } from './progress.js';
 import { runSection } from './sections.js';
 import type { InspectionReport, InspectSection, OperatingSystem, OtherOperatingSystem } from './types.js';
-import { inspectWindowsOs } from './windows.js';
 
 export interface InspectSessionOptions {
   /** Sections to leave out (all run when omitted); identity, mountpoints and filesystems always run. */
@@ -79,7 +78,11 @@ async function inspectRoot(
   if (!assembled) return other(root, errors, undefined, session);
   const ctx: OsContext = { catalog: session.catalog, assembled, want, step };
   if (root.kind === 'linux') return inspectLinuxOs(ctx);
-  if (root.kind === 'windows') return inspectWindowsOs(ctx, session.layouts);
+  if (root.kind === 'windows') {
+    // Loaded for Windows roots only: the registry reader is ~20 modules a Linux guest never needs.
+    const { inspectWindowsOs } = await import('./windows.js');
+    return inspectWindowsOs(ctx, session.layouts);
+  }
   return other(root, errors, assembled, session);
 }
 

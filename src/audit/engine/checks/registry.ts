@@ -1,5 +1,4 @@
 /** registry: a value in the SYSTEM or SOFTWARE hive of a Windows guest. */
-import { currentControlSet } from '../../../guest/windows/system.js';
 import type { RegistryValue } from '../../../guest/windows/regf/index.js';
 import type { AuditFacts } from '../facts.js';
 import { compare, describeExpectation, type CompareValue, type Op } from '../ops.js';
@@ -40,6 +39,7 @@ export async function registry(p: CheckParams<'registry'>, facts: AuditFacts): P
   const parts = p.key.split('\\').filter((s) => s !== '');
   // CurrentControlSet is a link Windows makes at boot; offline it is Select\Current's set.
   if (p.hive === 'SYSTEM' && parts[0]?.toLowerCase() === 'currentcontrolset') {
+    const { currentControlSet } = await import('../../../guest/windows/system.js');
     const cs = await currentControlSet(hive);
     if (!cs) return result('error', 'the SYSTEM hive has no usable control set (Select\\Current)', [{ file: hivePath, fact: 'no control set' }]);
     parts[0] = cs.name;
