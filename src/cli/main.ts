@@ -31,9 +31,12 @@ const COMMANDS: Array<{ names: string[]; load: () => Promise<Register> }> = [
   { names: ['serve', 'worker', 'submit', 'status', 'result', 'list', 'cancel'], load: async () => (await import('./commands/jobs.js')).registerJobCommands },
   { names: ['run', 'seccomp', 'doctor', 'pool'], load: async () => (await import('./commands/sandbox.js')).registerSandboxCommands },
 ];
-const first = process.argv.slice(2).find((a) => !a.startsWith('-'));
+const args = process.argv.slice(2);
+const first = args.find((a) => !a.startsWith('-'));
 const chosen = COMMANDS.filter((c) => first !== undefined && c.names.includes(first));
-for (const c of chosen.length > 0 ? chosen : COMMANDS) (await c.load())(program);
+// --version needs no command at all.
+const versionOnly = args.length === 1 && (args[0] === '-V' || args[0] === '--version');
+if (!versionOnly) for (const c of chosen.length > 0 ? chosen : COMMANDS) (await c.load())(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -96,3 +96,20 @@ export function vhdVirtualSize(f: VhdFooter): number {
   if (chsCreator && chsSectors !== MAX_CHS_SECTORS) return chsSectors * 512;
   return f.currentSize;
 }
+
+function plausibleType(b: Uint8Array, at: number): boolean {
+  if (b.length < at + 64) return false;
+  const t = ((b[at + 60]! << 24) | (b[at + 61]! << 16) | (b[at + 62]! << 8) | b[at + 63]!) >>> 0;
+  return t === DISK_FIXED || t === DISK_DYNAMIC || t === DISK_DIFFERENCING;
+}
+
+/**
+ * Dynamic/differencing images start with a footer copy; fixed ones are raw data with the
+ * footer in the last 512 bytes (or 511 for legacy Virtual PC). The tail signature alone could
+ * occur in raw data, so there the disk type must be plausible too.
+ */
+export function probeVhd(head: Uint8Array, tail: Uint8Array): boolean {
+  if (hasCookie(head, 0)) return true;
+  if (tail.length === 512 && hasCookie(tail, 0) && plausibleType(tail, 0)) return true;
+  return tail.length === 512 && hasCookie(tail, 1) && plausibleType(tail, 1);
+}

@@ -4,10 +4,9 @@ import type { HostFile } from '../host-file.js';
 import { HOSTED_CODEC, seSparseCodec, type TableCodec } from './tables.js';
 
 export const SECTOR = 512;
-/** "KDMV" as stored (little-endian 0x564d444b): hosted sparse extents (Workstation, ESX streamOptimized). */
-export const KDMV_MAGIC = 0x564d444b;
-/** "COWD": ESX 2.x/3.x VMFSSPARSE redo logs. */
-export const COWD_MAGIC = 0x44574f43;
+import { COWD_MAGIC, KDMV_MAGIC } from './probe.js';
+
+export { COWD_MAGIC, KDMV_MAGIC };
 /** ESXi 6.5+ seSparse snapshots: 64-bit constant header magic 0xcafebabe. */
 export const SESPARSE_MAGIC = 0xcafebabe;
 const SESPARSE_VOLATILE_MAGIC = 0xcafecafe;
