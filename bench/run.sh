@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmarks and prints markdown for BENCHMARKS.md on stdout; progress goes to stderr.
-#   npm run bench                 every part: disk, fs, inspect
+#   npm run bench                 every part: disk, fs, inspect, profile, sandbox, jobs
 #   npm run bench -- fs inspect   only the parts named
 # Each part's markdown is also kept in bench/.work/<part>-<time>.md.
 # BENCH_SIZE_GIB (default 4) sizes the disk benchmark's images; BENCH_RUNS (default 3) is the
@@ -12,11 +12,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 parts=("$@")
-[[ ${#parts[@]} -eq 0 ]] && parts=(disk fs inspect sandbox jobs)
+[[ ${#parts[@]} -eq 0 ]] && parts=(disk fs inspect profile sandbox jobs)
 for p in "${parts[@]}"; do
   case "$p" in
-    disk | fs | inspect | sandbox | jobs) ;;
-    *) echo "bench: unknown part '$p' (parts: disk, fs, inspect, sandbox, jobs)" >&2; exit 2 ;;
+    disk | fs | inspect | profile | sandbox | jobs) ;;
+    *) echo "bench: unknown part '$p' (parts: disk, fs, inspect, profile, sandbox, jobs)" >&2; exit 2 ;;
   esac
 done
 bash scripts/ensure-tools.sh
