@@ -227,6 +227,25 @@ export class NtfsFileSystem implements FileSystemDriver {
     return pick.recNo;
   }
 
+  /**
+   * The entries readdir() would list whose names equal `name` under the volume's case folding,
+   * found by descending the directory's B+tree instead of listing it: how a caller learns the
+   * stored spelling of a name in a directory of thousands (System32) for the price of a lookup.
+   */
+  async lookupEntries(dir: NodeRef, name: string): Promise<DirEntry[]> {
+    const node = await this.dirNode(dir);
+    if (name === '' || name === '.' || name === '..' || name.includes('/') || name.length > 255) return [];
+    const out: DirEntry[] = [];
+    for (const e of await this.index.find(node, name, await this.volume.upcase())) {
+      if (e.namespace === C.FILE_NAME_DOS || e.recNo < C.FIRST_USER_RECORD) continue;
+      const d: DirEntry = { name: e.name, node: e.recNo };
+      const t = entryType(e);
+      if (t) d.type = t;
+      out.push(d);
+    }
+    return out;
+  }
+
   async read(ref: NodeRef, offset: number, length: number): Promise<Uint8Array> {
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
       throw fsError('INVALID_ARGUMENT', `bad read range ${offset}+${length}`);

@@ -167,6 +167,26 @@ describe.skipIf(!HAVE)('NTFS driver on an ntfs-3g-populated image', () => {
     expect(await fs.lookup(names, 'HÉLLO WÖRLD.TXT')).toBe(await node('/names/héllo wörld.txt'));
   });
 
+  it('finds just the entries a listing shows under one name, through the B+tree (lookupEntries)', async () => {
+    const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    const caseDir = await node('/ntfs/case');
+    expect((await fs.lookupEntries(caseDir, 'readme.TXT')).sort(byName)).toEqual((await fs.readdir(caseDir)).sort(byName));
+    expect(await fs.lookupEntries(caseDir, 'readme.txt.')).toEqual([]);
+    // DOS aliases and metadata files are hidden, as in readdir.
+    const dos = await node('/ntfs/dos');
+    expect(await fs.lookupEntries(dos, 'longfi~1.txt')).toEqual([]);
+    expect(await fs.lookupEntries(dos, 'LONG FILE NAME.TXT')).toEqual(await fs.readdir(dos));
+    expect(await fs.lookupEntries(5, '$mft')).toEqual([]);
+    expect(await fs.lookupEntries(5, '..')).toEqual([]);
+    const names = await node('/names');
+    expect((await fs.lookupEntries(names, 'КИРИЛЛИЦА')).map((e) => [e.name, e.node])).toEqual([['кириллица', await node('/names/кириллица')]]);
+    // Deep trees: every name of a 3000-entry directory, found without listing it.
+    const big = await node('/bigdir');
+    const listed = await fs.readdir(big);
+    for (const e of listed.filter((_, i) => i % 97 === 0)) expect(await fs.lookupEntries(big, e.name.toUpperCase())).toEqual([e]);
+    await expectCode(fs.lookupEntries(await node(MAIN.dosName), 'x'), 'NOT_A_DIRECTORY');
+  });
+
   it('walks multi-level INDX B+trees: every entry is listed and found by lookup', async () => {
     for (const [path, count, minDepth] of [
       ['/bigdir', 3000, 3],

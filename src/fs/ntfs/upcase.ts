@@ -4,21 +4,30 @@
  * comparisons identical to the order of its directory B+trees. Without a usable table we fall
  * back to Unicode uppercase per code unit.
  */
+
+/** Names up to this many code units fold through one scratch buffer (NTFS names have at most 255). */
+const SCRATCH_UNITS = 256;
+
 export class UpCase {
-  private constructor(private readonly table: Uint16Array | undefined) {}
+  private readonly scratch = new Uint16Array(SCRATCH_UNITS);
+
+  /**
+   * `table` is the raw $UpCase data (little-endian u16 per code unit), read in place: the
+   * volume's 128 KiB table is never converted, a lookup folds only the units it meets.
+   * Units at or past `units` map to themselves.
+   */
+  private constructor(
+    private readonly table: Uint8Array | undefined,
+    private readonly units: number,
+  ) {}
 
   /** From the raw $UpCase data (little-endian u16 per code unit; shorter tables map the rest to itself). */
   static fromTable(bytes: Uint8Array): UpCase {
-    const n = Math.min(65536, bytes.length >> 1);
-    const t = new Uint16Array(65536);
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, n * 2);
-    for (let i = 0; i < n; i++) t[i] = dv.getUint16(i * 2, true);
-    for (let i = n; i < 65536; i++) t[i] = i;
-    return new UpCase(t);
+    return new UpCase(bytes, Math.min(65536, bytes.length >> 1));
   }
 
   static fallback(): UpCase {
-    return new UpCase(undefined);
+    return new UpCase(undefined, 0);
   }
 
   get usesVolumeTable(): boolean {
@@ -26,16 +35,23 @@ export class UpCase {
   }
 
   private up(c: number): number {
-    if (this.table) return this.table[c]!;
+    const t = this.table;
+    if (t) return c < this.units ? t[2 * c]! | (t[2 * c + 1]! << 8) : c;
     const u = String.fromCharCode(c).toUpperCase();
     return u.length === 1 ? u.charCodeAt(0) : c;
   }
 
   /** The name with every code unit upcased; compare folded names with < and === (code-unit order). */
   fold(name: string): string {
-    let out = '';
-    for (let i = 0; i < name.length; i++) out += String.fromCharCode(this.up(name.charCodeAt(i)));
-    return out;
+    const n = name.length;
+    if (n > SCRATCH_UNITS) {
+      let out = '';
+      for (let i = 0; i < n; i++) out += String.fromCharCode(this.up(name.charCodeAt(i)));
+      return out;
+    }
+    const s = this.scratch;
+    for (let i = 0; i < n; i++) s[i] = this.up(name.charCodeAt(i));
+    return String.fromCharCode.apply(null, s.subarray(0, n) as unknown as number[]);
   }
 }
 

@@ -13,8 +13,10 @@ export async function inspectWindowsOs(ctx: OsContext, layouts: DiskLayout[]): P
   const warnings: string[] = [...assembled.warnings];
   const errors: WindowsOperatingSystem['errors'] = [];
   ctx.step('windows', 'registry (SOFTWARE and SYSTEM hives)');
-  // inspectWindows reads everything in one pass over the two hives; sections only choose what is reported.
-  const info: WindowsInfo | null = await runSection('windows', errors, () => inspectWindows(assembled.view));
+  // inspectWindows reads everything in one pass over the two hives, leaving out the sections not wanted.
+  const info: WindowsInfo | null = await runSection('windows', errors, () =>
+    inspectWindows(assembled.view, undefined, { applications: want('packages'), services: want('services'), security: want('security') }),
+  );
   if (info) pushWarnings(warnings, info.warnings);
 
   const mappings = resolveDriveMappings(info?.drive_mappings ?? [], layouts);

@@ -1,5 +1,5 @@
 /** Windows guest inspection and the registry hive reader it is built on. */
-export { inspectWindows, findSystemRoot } from './inspect.js';
+export { inspectWindows, findSystemRoot, type InspectWindowsOptions } from './inspect.js';
 export { windowsOsinfo, type OsinfoInput } from './osinfo.js';
 export { decodeMountedDevice } from './mounted-devices.js';
 export { peMachine, machineArch, peArch } from './pe.js';

@@ -77,7 +77,17 @@ describe.skipIf(!HAVE_TOOLS)('inspectWindows on real images', () => {
 
   it('Windows Server 2022 on FAT32', async () => {
     const view = await guestView('server2022');
-    expectServer2022(await inspectWindows(view));
+    const full = await inspectWindows(view);
+    expectServer2022(full);
+    // Sections left out are not read; everything else is the same.
+    const lean = await inspectWindows(view, undefined, { applications: false, services: false, security: false });
+    expect(lean.applications).toEqual([]);
+    expect(lean.services).toEqual([]);
+    expect(lean.security).toEqual({ firewall: { domain: {}, private: {}, public: {} }, rdp: {}, smb1: { client_driver_present: false }, winlogon: { default_password_present: false } });
+    const { applications, services, security, ...rest } = full;
+    expect(applications.length * services.length).toBeGreaterThan(0);
+    expect(security.rdp).not.toEqual({});
+    expect(lean).toMatchObject(rest);
   });
 
   it('32-bit Windows 10 on ext4: case-insensitive paths, Select\\Current = 2, MBR drives, Winlogon', async () => {
@@ -162,7 +172,24 @@ describe.skipIf(!HAVE_TOOLS)('inspectWindows on real images', () => {
     await expect(inspectWindows(view, '/nonexistent')).rejects.toBeInstanceOf(GuestguardError);
   });
 
-  it('opens hives straight from the guest filesystem, reading lazily', async () => {
+  it('reads a hive file whole when small and lazily in chunks when large, with the same results', async () => {
+    const view = await guestView('server2022');
+    const whole = await Hive.openFile(view, '/Windows/System32/config/SYSTEM');
+    const lazy = await Hive.openFile(view, '/Windows/System32/config/SYSTEM', { wholeFileMax: 0 });
+    const dump = async (hive: Hive) => {
+      const out: unknown[] = [];
+      for await (const k of hive.walk()) out.push([k.path, (await k.values()).map((v) => [v.name, v.type, Buffer.from(v.raw).toString('hex')])]);
+      return out;
+    };
+    const all = await dump(whole);
+    expect(all.length).toBeGreaterThan(13 + FILLER_DRIVERS);
+    expect(await dump(lazy)).toEqual(all);
+    // In memory, a key's subkeys and values come without waiting.
+    const services = (await whole.get('ControlSet001\\Services'))!;
+    expect(services.subkeysNow()).toHaveLength(services.subkeyCount);
+  });
+
+  it('opens hives straight from the guest filesystem', async () => {
     const view = await guestView('server2022');
     const hive = await Hive.openFile(view, '/windows/system32/config/system');
     const services = await hive.get('ControlSet001\\Services');

@@ -38,7 +38,18 @@ export async function findSystemRoot(view: GuestFileSystem, systemRoot?: string)
   });
 }
 
-export async function inspectWindows(view: GuestFileSystem, systemRoot?: string): Promise<WindowsInfo> {
+/** Parts of the inspection a caller can leave out (all are read by default). */
+export interface InspectWindowsOptions {
+  /** Installed applications (SOFTWARE Uninstall keys); left out, `applications` stays empty. */
+  applications?: boolean;
+  /** Services and drivers (hundreds of SYSTEM keys); left out, `services` stays empty. */
+  services?: boolean;
+  /** Firewall, Remote Desktop, SMBv1, Winlogon and policy settings; left out, `security` keeps its defaults. */
+  security?: boolean;
+}
+
+export async function inspectWindows(view: GuestFileSystem, systemRoot?: string, opts: InspectWindowsOptions = {}): Promise<WindowsInfo> {
+  const want = { applications: opts.applications !== false, services: opts.services !== false, security: opts.security !== false };
   const root = await findSystemRoot(view, systemRoot);
   const info: WindowsInfo = {
     type: 'windows',
@@ -82,17 +93,19 @@ export async function inspectWindows(view: GuestFileSystem, systemRoot?: string)
       if (names) Object.assign(info, names);
       set(info, 'timezone', await part('time zone', () => readTimezone(cs.key)));
       serverFromSystem = await part('product type', () => readProductType(cs.key));
-      info.services = (await part('services', () => readServices(cs.key, (m) => warn(m)))) ?? [];
-      const sec = await part('security settings', () => readSystemSecurity(cs.key));
+      if (want.services) info.services = (await part('services', () => readServices(cs.key, (m) => warn(m)))) ?? [];
+      const sec = want.security ? await part('security settings', () => readSystemSecurity(cs.key)) : undefined;
       if (sec) Object.assign(info.security, sec);
     } else {
       warn('SYSTEM hive has no usable control set (Select\\Current)');
     }
     info.drive_mappings = (await part('mounted devices', () => readDriveMappings(system))) ?? [];
   }
-  if (software) {
+  if (software && want.applications) {
     const bits = archBits(arch);
     info.applications = (await part('applications', () => readApplications(software, bits, (m) => warn(m)))) ?? [];
+  }
+  if (software && want.security) {
     const winlogon = await part('Winlogon', () => readWinlogon(software));
     if (winlogon) info.security.winlogon = winlogon;
     const policies = await part('policies', () => readPolicies(software));

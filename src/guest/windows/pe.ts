@@ -27,26 +27,39 @@ export function machineArch(machine: number): WindowsArch | undefined {
   return MACHINES[machine];
 }
 
+/** What a first read takes: enough for the PE header of every real image (e_lfanew is a few hundred). */
+const FIRST_READ = 4096;
+
 /** Architecture of a PE file in the guest, or undefined when it is not a recognisable PE image. */
 export async function peArch(view: GuestFileSystem, path: string): Promise<WindowsArch | undefined> {
   const r = await view.resolve(path, true);
   const st = await r.mount.fs.stat(r.node);
   if (st.type !== 'file') return undefined;
   const want = Math.min(st.size, MAX_LFANEW + 8);
-  const chunks: Uint8Array[] = [];
-  let got = 0;
-  while (got < want) {
-    const c = await r.mount.fs.read(r.node, got, want - got);
-    if (c.length === 0) break;
-    chunks.push(c);
-    got += c.length;
+  const readHead = async (n: number): Promise<Uint8Array> => {
+    const chunks: Uint8Array[] = [];
+    let got = 0;
+    while (got < n) {
+      const c = await r.mount.fs.read(r.node, got, n - got);
+      if (c.length === 0) break;
+      chunks.push(c);
+      got += c.length;
+    }
+    if (chunks.length === 1) return chunks[0]!.subarray(0, got);
+    const head = new Uint8Array(got);
+    let at = 0;
+    for (const c of chunks) {
+      head.set(c.subarray(0, got - at), at);
+      at += c.length;
+    }
+    return head;
+  };
+  // The header is nearly always in the first page; only an odd e_lfanew needs the rest.
+  const first = await readHead(Math.min(want, FIRST_READ));
+  let m = peMachine(first);
+  if (m === undefined && want > first.length && first.length >= 0x40) {
+    const lfanew = new DataView(first.buffer, first.byteOffset, first.byteLength).getUint32(0x3c, true);
+    if (lfanew + 6 > first.length && lfanew + 6 <= want) m = peMachine(await readHead(want));
   }
-  const head = new Uint8Array(got);
-  let at = 0;
-  for (const c of chunks) {
-    head.set(c.subarray(0, got - at), at);
-    at += c.length;
-  }
-  const m = peMachine(head);
   return m === undefined ? undefined : machineArch(m);
 }

@@ -6,11 +6,14 @@ export class ValueMap {
   private readonly map = new Map<string, RegistryValue>();
 
   constructor(values: RegistryValue[]) {
-    for (const v of values) if (!this.map.has(upcase(v.name))) this.map.set(upcase(v.name), v);
+    for (const v of values) {
+      const k = upcase(v.name);
+      if (!this.map.has(k)) this.map.set(k, v);
+    }
   }
 
   static async of(key: RegistryKey | undefined): Promise<ValueMap> {
-    return new ValueMap(key ? await key.values() : []);
+    return new ValueMap(key ? (key.valuesNow() ?? (await key.values())) : []);
   }
 
   has(name: string): boolean {

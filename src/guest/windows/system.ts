@@ -76,10 +76,15 @@ export async function readServices(cs: RegistryKey, warn: (m: string) => void): 
   const services = await cs.subkey('Services');
   if (!services) return [];
   const out: WindowsService[] = [];
-  for (const key of await services.subkeys()) {
+  // Hundreds of keys: each one's values are taken without waiting when the hive is in memory.
+  for (const key of services.subkeysNow() ?? (await services.subkeys())) {
     try {
-      const svc = await readService(key);
-      if (svc) out.push(svc);
+      const svc = serviceFrom(key, new ValueMap(key.valuesNow() ?? (await key.values())));
+      if (!svc) continue;
+      if (svc.type === 'share_process' || svc.type === 'user_share_process') {
+        set(svc, 'service_dll', (await ValueMap.of(await key.subkey('Parameters'))).str('ServiceDll') ?? svc.service_dll);
+      }
+      out.push(svc);
     } catch (err) {
       if (!(err instanceof GuestguardError)) throw err;
       warn(`service ${key.name}: ${err.message}`);
@@ -88,8 +93,8 @@ export async function readServices(cs: RegistryKey, warn: (m: string) => void): 
   return out;
 }
 
-async function readService(key: RegistryKey): Promise<WindowsService | undefined> {
-  const v = await ValueMap.of(key);
+/** A service from its key's values (service_dll from the key itself; Parameters is read by the caller). */
+function serviceFrom(key: RegistryKey, v: ValueMap): WindowsService | undefined {
   const typeValue = v.num('Type');
   if (typeValue === undefined) return undefined;
   const startValue = v.num('Start');
@@ -108,9 +113,7 @@ async function readService(key: RegistryKey): Promise<WindowsService | undefined
   set(svc, 'image_path', v.str('ImagePath'));
   set(svc, 'account', v.str('ObjectName'));
   set(svc, 'group', v.str('Group'));
-  if (type === 'share_process' || type === 'user_share_process') {
-    set(svc, 'service_dll', (await ValueMap.of(await key.subkey('Parameters'))).str('ServiceDll') ?? v.str('ServiceDll'));
-  }
+  if (type === 'share_process' || type === 'user_share_process') set(svc, 'service_dll', v.str('ServiceDll'));
   return svc;
 }
 

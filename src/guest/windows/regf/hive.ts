@@ -17,6 +17,11 @@ export interface HiveOptions {
   maxValueBytes?: number;
   /** Name for error messages when opening from bytes. */
   path?: string;
+  /**
+   * openFile(): a hive file of at most this many bytes is read whole when opened (default
+   * WHOLE_HIVE_MAX, 16 MiB), a larger one lazily in chunks.
+   */
+  wholeFileMax?: number;
 }
 
 /** Windows refuses keys nested deeper than 512 levels. */
@@ -38,9 +43,9 @@ export class Hive {
     return Hive.openSource(bytesSource(bytes, opts.path), opts);
   }
 
-  /** Opens a hive file inside a guest, reading it lazily. */
+  /** Opens a hive file inside a guest: read whole when small, else lazily (see wholeFileMax). */
   static async openFile(view: GuestFileSystem, path: string, opts: HiveOptions = {}): Promise<Hive> {
-    return Hive.openSource(await guestFileSource(view, path), opts);
+    return Hive.openSource(await guestFileSource(view, path, opts.wholeFileMax === undefined ? {} : { wholeMax: opts.wholeFileMax }), opts);
   }
 
   static async openSource(source: HiveSource, opts: HiveOptions = {}): Promise<Hive> {

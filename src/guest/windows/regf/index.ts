@@ -22,5 +22,5 @@ export {
 } from './value.js';
 export { RegistryError } from './errors.js';
 export type { BaseBlock } from './base-block.js';
-export { bytesSource, guestFileSource, type HiveSource } from './source.js';
+export { bytesSource, guestFileSource, WHOLE_HIVE_MAX, type GuestFileSourceOptions, type HiveSource } from './source.js';
 export { filetimeToDate } from './filetime.js';

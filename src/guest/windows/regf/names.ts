@@ -2,7 +2,12 @@
  * Registry name comparison: Windows compares key and value names case-insensitively by
  * upper-casing each UTF-16 code unit; lh subkey lists store a hash of that upper-cased name.
  */
+
+const ASCII = /^[\x00-\x7f]*$/;
+
 export function upcase(name: string): string {
+  // ASCII upper-cases one unit to one unit (only a-z change): the built-in does exactly that.
+  if (ASCII.test(name)) return name.toUpperCase();
   let out = '';
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
@@ -30,16 +35,20 @@ export function lhHash(name: string): number {
 }
 
 export function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
-  return true;
+  return ASCII.test(s);
 }
+
+const UTF16 = new TextDecoder('utf-16le');
+/** Code units per String.fromCharCode call (well below engines' argument limits). */
+const LATIN1_CHUNK = 4096;
 
 /** Names stored with the "compressed" flag are one byte per character (Latin-1), else UTF-16LE. */
 export function decodeName(bytes: Uint8Array, compressed: boolean): string {
   if (compressed) {
+    if (bytes.length <= LATIN1_CHUNK) return String.fromCharCode.apply(null, bytes as unknown as number[]);
     let s = '';
-    for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
+    for (let i = 0; i < bytes.length; i += LATIN1_CHUNK) s += String.fromCharCode.apply(null, bytes.subarray(i, i + LATIN1_CHUNK) as unknown as number[]);
     return s;
   }
-  return new TextDecoder('utf-16le').decode(bytes.subarray(0, bytes.length & ~1));
+  return UTF16.decode(bytes.subarray(0, bytes.length & ~1));
 }

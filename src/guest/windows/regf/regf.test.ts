@@ -25,7 +25,7 @@ import {
   type OracleValue,
   type RegKeySpec,
 } from './hive-testing.js';
-import { Hive, RegistryError, RegistryKey, REG_QWORD, type RegData } from './index.js';
+import { Hive, RegistryError, RegistryKey, REG_QWORD, type RegData, type RegistryValue } from './index.js';
 
 const HAVE_HIVEX = hasTool('hivexregedit') && hasTool('hivexget');
 const UNICODE_KEY = 'Ünïcødé 日本 Key';
@@ -431,6 +431,28 @@ describe.skipIf(!HAVE_HIVEX)('regf hive reader on damaged hives', () => {
     expect(await (await hive.get('ControlSet001\\Services\\Tcpip\\Parameters'))!.getString('Hostname')).toBe('win-host');
     // A few list cells and key nodes out of a 13 MB hive.
     expect(read).toBeLessThan(64 * 1024);
+  });
+
+  it('answers without waiting exactly when the source holds the bytes (subkeysNow, valuesNow)', async () => {
+    const bytes = load();
+    const inMemory = await Hive.open(bytes);
+    const lazy = await Hive.openSource({ size: bytes.length, read: async (offset, length) => bytes.subarray(offset, offset + length) });
+    const dump = (values: RegistryValue[]) => values.map((v) => [v.name, v.type, Buffer.from(v.raw).toString('hex')]);
+    for (const path of ['Types', 'Many', 'ManyLi', 'RiOfLf', 'SmallLi', 'ManyLf', '']) {
+      const key = (await inMemory.get(path))!;
+      expect(key.subkeysNow()!.map((k) => k.path), path).toEqual((await key.subkeys()).map((k) => k.path));
+      expect(dump(key.valuesNow()!), path).toEqual(dump(await key.values()));
+      // A source that only reads asynchronously never answers synchronously, but reads the same.
+      const other = (await lazy.get(path))!;
+      if (key.subkeyCount > 0) expect(other.subkeysNow()).toBeUndefined();
+      if (key.valueCount > 0) expect(other.valuesNow()).toBeUndefined();
+      expect((await other.subkeys()).map((k) => k.path)).toEqual((await key.subkeys()).map((k) => k.path));
+      expect(dump(await other.values())).toEqual(dump(await key.values()));
+    }
+    // Values split into big-data segments are always assembled asynchronously.
+    const big = (await inMemory.get('Big'))!;
+    expect(big.valuesNow()).toBeUndefined();
+    expect((await big.values()).find((v) => v.name === 'Big100k')!.raw.length).toBe(100_000);
   });
 
   it('keeps key objects independent of later lookups', async () => {

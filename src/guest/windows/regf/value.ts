@@ -1,7 +1,6 @@
 /** Value keys ("vk" cells) and their data: inline, in one cell, or split over "db" big-data segments. */
-import { BinaryView } from '../../../util/binary.js';
 import { corrupt, hex } from './errors.js';
-import type { CellStore } from './cells.js';
+import { hasSig, le16, le32, sigText, type Cell, type CellStore } from './cells.js';
 import { decodeName } from './names.js';
 
 export const REG_NONE = 0;
@@ -55,54 +54,82 @@ export interface ValueHeader {
   type: number;
   size: number;
   inline: boolean;
-  /** Data cell offset, or the inline bytes when `inline`. */
+  /** Data cell offset (meaningless when `inline`). */
   dataOffset: number;
+  /** The data when `inline` (a private copy, handed to the value), else empty. */
   inlineBytes: Uint8Array;
+}
+
+const NO_BYTES = new Uint8Array(0);
+
+/** Parses a vk cell. */
+export function parseValueHeader(store: CellStore, cell: Cell): ValueHeader {
+  const S = 'vk cell';
+  const rel = cell.offset;
+  const d = cell.data;
+  // "vk"
+  if (d.length < VK_HEADER || d[0] !== 0x76 || d[1] !== 0x6b) {
+    const what = d.length < VK_HEADER ? `a ${d.length}-byte cell` : `signature ${JSON.stringify(sigText(d))}`;
+    throw corrupt(`expected a value key, found ${what}`, S, store.fileOffset(rel), store.path);
+  }
+  // Fields read in place (this runs for every value of every key read).
+  const nameLen = d[2]! | (d[3]! << 8);
+  const inline = (d[7]! & 0x80) !== 0;
+  const size = (d[4]! | (d[5]! << 8) | (d[6]! << 16) | ((d[7]! & 0x7f) << 24)) >>> 0;
+  if (VK_HEADER + nameLen > d.length) throw corrupt(`value name of ${nameLen} bytes overruns the cell`, S, store.fileOffset(rel), store.path);
+  if (inline && size > 4) throw corrupt(`inline value data of ${size} bytes (at most 4 fit)`, S, store.fileOffset(rel), store.path);
+  return {
+    offset: rel,
+    name: nameLen === 0 ? '' : decodeName(d.subarray(VK_HEADER, VK_HEADER + nameLen), (d[16]! & 1) !== 0),
+    type: le32(d, 12),
+    size,
+    inline,
+    dataOffset: le32(d, 8),
+    inlineBytes: inline && size > 0 ? d.slice(8, 8 + size) : NO_BYTES,
+  };
 }
 
 export async function readValueHeader(store: CellStore, rel: number): Promise<ValueHeader> {
   const S = 'vk cell';
-  const cell = await store.cell(rel, S, VK_HEADER + 0xffff);
-  const v = cell.view;
-  if (v.ascii(0, 2) !== 'vk') throw corrupt(`expected a value key, found signature ${JSON.stringify(v.ascii(0, 2))}`, S, store.fileOffset(rel), store.path);
-  const nameLen = v.u16le(2);
-  const rawSize = v.u32le(4);
-  const flags = v.u16le(16);
-  if (VK_HEADER + nameLen > cell.data.length) throw corrupt(`value name of ${nameLen} bytes overruns the cell`, S, store.fileOffset(rel), store.path);
-  const inline = (rawSize & 0x80000000) !== 0;
-  const size = rawSize & 0x7fffffff;
-  if (inline && size > 4) throw corrupt(`inline value data of ${size} bytes (at most 4 fit)`, S, store.fileOffset(rel), store.path);
-  return {
-    offset: rel,
-    name: decodeName(v.slice(VK_HEADER, nameLen), (flags & 1) !== 0),
-    type: v.u32le(12),
-    size,
-    inline,
-    dataOffset: v.u32le(8),
-    inlineBytes: v.slice(8, 4).slice(0, inline ? size : 0),
-  };
+  return parseValueHeader(store, store.cellNow(rel, S, VK_HEADER + 0xffff) ?? (await store.cell(rel, S, VK_HEADER + 0xffff)));
+}
+
+function checkValueSize(store: CellStore, h: ValueHeader): void {
+  if (h.size > store.options.maxValueBytes) {
+    throw store.limit(`value "${h.name}" has ${h.size} bytes of data, more than the ${store.options.maxValueBytes}-byte limit`, 'vk cell', h.offset);
+  }
+}
+
+/**
+ * The value's data when it needs no read (inline, empty, or one cell already in memory); a
+ * private copy. Undefined when it must be read (readValueData), including big data.
+ */
+export function valueDataNow(store: CellStore, h: ValueHeader): Uint8Array | undefined {
+  if (h.inline) return h.inlineBytes;
+  if (h.size === 0) return new Uint8Array(0);
+  checkValueSize(store, h);
+  const cell = store.cellNow(h.dataOffset, 'value data cell', Math.max(h.size, 8));
+  return cell !== undefined && h.size <= cell.data.length ? cell.data.slice(0, h.size) : undefined;
 }
 
 export async function readValueData(store: CellStore, h: ValueHeader): Promise<Uint8Array> {
   if (h.inline) return h.inlineBytes;
   if (h.size === 0) return new Uint8Array(0);
   const S = 'value data cell';
-  if (h.size > store.options.maxValueBytes) {
-    throw store.limit(`value "${h.name}" has ${h.size} bytes of data, more than the ${store.options.maxValueBytes}-byte limit`, 'vk cell', h.offset);
-  }
+  checkValueSize(store, h);
   // Enough for the data, or for a db header if the data is split.
   const cell = await store.cell(h.dataOffset, S, Math.max(h.size, 8));
   // A copy: the cell bytes belong to the shared chunk cache (or the caller's buffer).
   if (h.size <= cell.data.length) return cell.data.slice(0, h.size);
-  if (h.size > DB_SEGMENT && cell.data.length >= 8 && cell.view.ascii(0, 2) === 'db') return readBigData(store, h, cell.view, h.dataOffset);
+  if (h.size > DB_SEGMENT && cell.data.length >= 8 && hasSig(cell.data, 0, 'db')) return readBigData(store, h, cell.data, h.dataOffset);
   throw corrupt(`value data of ${h.size} bytes does not fit its ${cell.data.length}-byte cell`, S, store.fileOffset(h.dataOffset), store.path);
 }
 
 /** "db" record: a count and a list of segment cells, each holding up to 16344 bytes. */
-async function readBigData(store: CellStore, h: ValueHeader, db: BinaryView, dbRel: number): Promise<Uint8Array> {
+async function readBigData(store: CellStore, h: ValueHeader, db: Uint8Array, dbRel: number): Promise<Uint8Array> {
   const S = 'db cell';
-  const count = db.u16le(2);
-  const listRel = db.u32le(4);
+  const count = le16(db, 2);
+  const listRel = le32(db, 4);
   const needed = Math.ceil(h.size / DB_SEGMENT);
   if (count < needed) throw corrupt(`${count} big-data segments cannot hold ${h.size} bytes`, S, store.fileOffset(dbRel), store.path);
   const list = await store.cell(listRel, 'db segment list', needed * 4);
@@ -112,7 +139,7 @@ async function readBigData(store: CellStore, h: ValueHeader, db: BinaryView, dbR
   let done = 0;
   // Only the segments the size needs are read; a count larger than that is ignored.
   for (let i = 0; i < needed; i++) {
-    const segRel = list.view.u32le(i * 4);
+    const segRel = le32(list.data, i * 4);
     if (seen.has(segRel)) throw corrupt(`big-data segment ${hex(segRel)} is listed twice`, 'db segment list', store.fileOffset(listRel), store.path);
     seen.add(segRel);
     const seg = await store.cell(segRel, 'db segment', DB_SEGMENT);
@@ -175,10 +202,10 @@ export function decodeData(type: number, raw: Uint8Array): RegData {
     case REG_MULTI_SZ:
       return { kind: 'multi', value: multiString(raw) };
     case REG_DWORD:
-      if (raw.length === 4) return { kind: 'dword', value: new DataView(raw.buffer, raw.byteOffset, 4).getUint32(0, true) };
+      if (raw.length === 4) return { kind: 'dword', value: le32(raw, 0) };
       break;
     case REG_DWORD_BIG_ENDIAN:
-      if (raw.length === 4) return { kind: 'dword', value: new DataView(raw.buffer, raw.byteOffset, 4).getUint32(0, false) };
+      if (raw.length === 4) return { kind: 'dword', value: ((raw[0]! << 24) | (raw[1]! << 16) | (raw[2]! << 8) | raw[3]!) >>> 0 };
       break;
     case REG_QWORD:
       if (raw.length === 8) return { kind: 'qword', value: new DataView(raw.buffer, raw.byteOffset, 8).getBigUint64(0, true) };
@@ -191,14 +218,10 @@ const utf16 = new TextDecoder('utf-16le');
 
 /** Strings end at the first NUL; an odd trailing byte is dropped. */
 export function utf16UpToNul(raw: Uint8Array): string {
-  let end = raw.length & ~1;
-  for (let i = 0; i + 1 < end; i += 2) {
-    if (raw[i] === 0 && raw[i + 1] === 0) {
-      end = i;
-      break;
-    }
-  }
-  return utf16.decode(raw.subarray(0, end));
+  // Decoding maps each code unit to one string unit, so the first "\0" is the first NUL unit.
+  const s = utf16.decode(raw.subarray(0, raw.length & ~1));
+  const nul = s.indexOf('\0');
+  return nul < 0 ? s : s.slice(0, nul);
 }
 
 /** REG_MULTI_SZ: NUL-separated strings, ended by an empty string (double NUL) or the data. */
