@@ -6,6 +6,8 @@ import { IMAGE_FORMATS, imageOptions } from '../image-options.js';
 
 const OUTPUT_FORMATS = ['json', 'xml', 'yaml', 'table'] as const;
 type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+/** Sections reportToXml does not print (it prints identity, mount points, filesystems, applications). */
+const XML_OMITS = ['services', 'users', 'network', 'kernels', 'security'] as const;
 /** Same choices as the other commands' --format; here --format names the output, so the image format is --image-format. */
 
 interface InspectOpts {
@@ -47,6 +49,8 @@ export function registerInspect(program: Command): void {
       const showProgress = o.progress ?? Boolean(process.stderr.isTTY);
       const skip: Partial<Record<InspectSection, boolean>> = {};
       for (const s of ['packages', 'services', 'users', 'network', 'kernels', 'security'] as const) if (!o[s]) skip[s] = true;
+      // virt-inspector's XML has no place for these sections: do not read what will not be printed.
+      if (format === 'xml') for (const s of XML_OMITS) skip[s] = true;
       const progress = showProgress ? new ProgressLine(Boolean(process.stderr.isTTY)) : undefined;
       let report: InspectionReport;
       try {

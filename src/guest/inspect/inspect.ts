@@ -7,7 +7,7 @@ import type { OpenImageOptions } from '../../disk/disk-image.js';
 import { VERSION } from '../../version.js';
 import { assembleGuest, findRoots, type AssembledGuest, type RootCandidate } from '../assemble.js';
 import { DiskSession } from '../session.js';
-import { inspectLinuxOs, type OsContext } from './linux.js';
+import type { OsContext } from './linux.js';
 import { fstabMountables, mountpointMap, osFilesystems } from './os-filesystems.js';
 import type { InspectProgress, InspectStep, ProgressListener } from './progress.js';
 import { runSection } from './sections.js';
@@ -77,7 +77,11 @@ async function inspectRoot(
   const assembled = await runSection('mount', errors, () => assembleGuest(session.catalog, root));
   if (!assembled) return other(root, errors, undefined, session);
   const ctx: OsContext = { catalog: session.catalog, assembled, want, step };
-  if (root.kind === 'linux') return inspectLinuxOs(ctx);
+  if (root.kind === 'linux') {
+    // Each OS family's readers load only for roots of that family.
+    const { inspectLinuxOs } = await import('./linux.js');
+    return inspectLinuxOs(ctx);
+  }
   if (root.kind === 'windows') {
     // Loaded for Windows roots only: the registry reader is ~20 modules a Linux guest never needs.
     const { inspectWindowsOs } = await import('./windows.js');
