@@ -25,29 +25,46 @@ export interface InodeItem {
 
 export const INODE_ITEM_SIZE = 160;
 
-function timespec(v: ReturnType<typeof view>, off: number): Timespec {
-  const sec = v.u64le(off);
-  // Seconds are signed on disk; pre-1970 times come back negative.
-  const signed = BigInt.asIntN(64, sec);
-  return { sec: Number(signed), nsec: Math.min(v.u32le(off + 8), 999_999_999) };
+const TWO32 = 4294967296;
+
+function dataView(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/**
+ * A u64 field (in bounds) that must be a safe integer, read as two 32-bit halves: the BigInt
+ * is only built to report a value that is too large.
+ */
+function safeU64(dv: DataView, off: number, what: string, structure: string, base: number): number {
+  const hi = dv.getUint32(off + 4, true);
+  if (hi > 0x1fffff) return toSafe(dv.getBigUint64(off, true), what, structure, base + off);
+  return hi * TWO32 + dv.getUint32(off, true);
+}
+
+function timespec(dv: DataView, off: number): Timespec {
+  // Seconds are signed on disk; pre-1970 times come back negative. Within ±2^53 the halves
+  // give the exact value; beyond, the conversion rounds like Number(BigInt) always did.
+  const hi = dv.getInt32(off + 4, true);
+  const sec = hi >= -0x200000 && hi < 0x200000 ? hi * TWO32 + dv.getUint32(off, true) : Number(BigInt.asIntN(64, dv.getBigUint64(off, true)));
+  return { sec, nsec: Math.min(dv.getUint32(off + 8, true), 999_999_999) };
 }
 
 export function parseInodeItem(data: Uint8Array, offset: number, structure = 'btrfs inode item'): InodeItem {
-  const v = view(data, structure, offset);
   if (data.length < INODE_ITEM_SIZE) throw corrupt(`inode item is ${data.length} bytes`, structure, offset);
+  const dv = dataView(data);
   return {
-    size: toSafe(v.u64le(16), 'inode size', structure, offset + 16),
-    nbytes: toSafe(v.u64le(24), 'inode nbytes', structure, offset + 24),
-    nlink: v.u32le(40),
-    uid: v.u32le(44),
-    gid: v.u32le(48),
-    mode: v.u32le(52),
-    rdev: v.u64le(56),
-    flags: v.u64le(64),
-    atime: timespec(v, 112),
-    ctime: timespec(v, 124),
-    mtime: timespec(v, 136),
-    otime: timespec(v, 148),
+    size: safeU64(dv, 16, 'inode size', structure, offset),
+    nbytes: safeU64(dv, 24, 'inode nbytes', structure, offset),
+    nlink: dv.getUint32(40, true),
+    uid: dv.getUint32(44, true),
+    gid: dv.getUint32(48, true),
+    mode: dv.getUint32(52, true),
+    rdev: dv.getBigUint64(56, true),
+    flags: dv.getBigUint64(64, true),
+    atime: timespec(dv, 112),
+    ctime: timespec(dv, 124),
+    mtime: timespec(dv, 136),
+    otime: timespec(dv, 148),
   };
 }
 
@@ -62,10 +79,27 @@ export interface DirItem {
 const DIR_ITEM_HEADER = 30;
 
 export function parseDirItems(item: Item, structure = 'btrfs dir item'): DirItem[] {
-  const v = view(item.data, structure, item.offset);
+  const d = item.data;
   const out: DirItem[] = [];
   let p = 0;
-  while (p < item.data.length) {
+  // Entries that lie wholly inside the item are read directly; the first one that does not is
+  // left to the checked view below, which reports it exactly as before.
+  if (d.length >= DIR_ITEM_HEADER) {
+    const dv = dataView(d);
+    while (p + DIR_ITEM_HEADER <= d.length) {
+      const dataLen = dv.getUint16(p + 25, true);
+      const nameLen = dv.getUint16(p + 27, true);
+      const end = p + DIR_ITEM_HEADER + nameLen + dataLen;
+      if (nameLen === 0 || end > d.length) break;
+      const location = { objectid: dv.getBigUint64(p, true), type: d[p + 8]!, offset: dv.getBigUint64(p + 9, true) };
+      const nameAt = p + DIR_ITEM_HEADER;
+      out.push({ location, type: d[p + 29]!, name: d.subarray(nameAt, nameAt + nameLen), data: d.subarray(nameAt + nameLen, end) });
+      p = end;
+    }
+  }
+  if (p >= d.length) return out;
+  const v = view(d, structure, item.offset);
+  while (p < d.length) {
     const location = { objectid: v.u64le(p), type: v.u8(p + 8), offset: v.u64le(p + 9) };
     const dataLen = v.u16le(p + 25);
     const nameLen = v.u16le(p + 27);
@@ -159,9 +193,33 @@ export type FileExtent =
       offset: number;
     };
 
+/** Bytes of a regular or prealloc extent item: header, then disk bytenr, disk bytes, offset and bytes. */
+const FILE_EXTENT_REG_SIZE = 53;
+
 export function parseFileExtent(item: Item): FileExtent {
   const S = 'btrfs file extent item';
-  const v = view(item.data, S, item.offset);
+  const d = item.data;
+  // Items long enough for every field are read without the checked view (same values, same errors).
+  if (d.length >= FILE_EXTENT_REG_SIZE) {
+    const dv = dataView(d);
+    const ramBytes = safeU64(dv, 8, 'ram_bytes', S, item.offset);
+    const compression = d[16]!;
+    if (d[17] !== 0 || dv.getUint16(18, true) !== 0) throw unsupported(`file extent with encryption ${d[17]} / encoding ${dv.getUint16(18, true)} is not supported`, S);
+    const type = d[20]!;
+    if (type === FILE_EXTENT_INLINE) return { kind: 'inline', compression, ramBytes, data: d.subarray(21), offset: item.offset + 21 };
+    if (type !== FILE_EXTENT_REG && type !== FILE_EXTENT_PREALLOC) throw corrupt(`unknown file extent type ${type}`, S, item.offset + 20);
+    return {
+      kind: type === FILE_EXTENT_REG ? 'regular' : 'prealloc',
+      compression,
+      ramBytes,
+      diskBytenr: safeU64(dv, 21, 'disk_bytenr', S, item.offset),
+      diskNumBytes: safeU64(dv, 29, 'disk_num_bytes', S, item.offset),
+      extentOffset: safeU64(dv, 37, 'extent offset', S, item.offset),
+      numBytes: safeU64(dv, 45, 'num_bytes', S, item.offset),
+      offset: item.offset,
+    };
+  }
+  const v = view(d, S, item.offset);
   const ramBytes = toSafe(v.u64le(8), 'ram_bytes', S, item.offset + 8);
   const compression = v.u8(16);
   if (v.u8(17) !== 0 || v.u16le(18) !== 0) {

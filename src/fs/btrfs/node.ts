@@ -18,6 +18,27 @@ export function compareKeys(a: Key, b: Key): number {
 
 export const keyString = (k: Key): string => `(${k.objectid} ${k.type} ${k.offset})`;
 
+/**
+ * A key split into 32-bit halves once per search, so that comparing it with the keys of a node
+ * reads plain 32-bit words instead of allocating two BigInts per probe.
+ */
+export interface SearchKey {
+  objHi: number;
+  objLo: number;
+  type: number;
+  offHi: number;
+  offLo: number;
+}
+
+const TWO32 = 4294967296;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const hi32 = (v: bigint): number => (v <= MAX_SAFE ? Math.floor(Number(v) / TWO32) : Number((v >> 32n) & 0xffffffffn));
+const lo32 = (v: bigint): number => (v <= MAX_SAFE ? Number(v) >>> 0 : Number(v & 0xffffffffn));
+
+export function searchKey(k: Key): SearchKey {
+  return { objHi: hi32(k.objectid), objLo: lo32(k.objectid), type: k.type, offHi: hi32(k.offset), offLo: lo32(k.offset) };
+}
+
 export interface NodeContext {
   nodeSize: number;
   csumType: number;
@@ -30,6 +51,8 @@ export interface NodeContext {
  */
 export class TreeNode {
   private readonly dv: DataView;
+  /** Bytes per slot: a leaf item (key, offset, size) or a key pointer (key, block, generation). */
+  private readonly stride: number;
 
   private constructor(
     readonly bytes: Uint8Array,
@@ -42,6 +65,7 @@ export class TreeNode {
     readonly owner: bigint,
   ) {
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.stride = level === 0 ? LEAF_ITEM_SIZE : KEY_PTR_SIZE;
   }
 
   get isLeaf(): boolean {
@@ -49,7 +73,7 @@ export class TreeNode {
   }
 
   private keyOffset(i: number): number {
-    return HEADER_SIZE + i * (this.level === 0 ? LEAF_ITEM_SIZE : KEY_PTR_SIZE);
+    return HEADER_SIZE + i * this.stride;
   }
 
   keyAt(i: number): Key {
@@ -57,26 +81,56 @@ export class TreeNode {
     return { objectid: this.dv.getBigUint64(o, true), type: this.dv.getUint8(o + 8), offset: this.dv.getBigUint64(o + 9, true) };
   }
 
-  /** Compares key i of this node with k without allocating. */
-  compareAt(i: number, k: Key): number {
-    const o = this.keyOffset(i);
-    const obj = this.dv.getBigUint64(o, true);
-    if (obj !== k.objectid) return obj < k.objectid ? -1 : 1;
-    const t = this.dv.getUint8(o + 8);
-    if (t !== k.type) return t < k.type ? -1 : 1;
-    const off = this.dv.getBigUint64(o + 9, true);
-    if (off !== k.offset) return off < k.offset ? -1 : 1;
+  /** Compares key i of this node with a split search key, without allocating. */
+  compareTo(i: number, k: SearchKey): number {
+    const dv = this.dv;
+    const o = HEADER_SIZE + i * this.stride;
+    let a = dv.getUint32(o + 4, true);
+    if (a !== k.objHi) return a < k.objHi ? -1 : 1;
+    a = dv.getUint32(o, true);
+    if (a !== k.objLo) return a < k.objLo ? -1 : 1;
+    a = this.bytes[o + 8]!;
+    if (a !== k.type) return a < k.type ? -1 : 1;
+    a = dv.getUint32(o + 13, true);
+    if (a !== k.offHi) return a < k.offHi ? -1 : 1;
+    a = dv.getUint32(o + 9, true);
+    if (a !== k.offLo) return a < k.offLo ? -1 : 1;
+    return 0;
+  }
+
+  /** Compares key i with key j of `other` (or of this node), without allocating. */
+  compareKeyWith(i: number, other: TreeNode, j: number): number {
+    const a = this.dv;
+    const b = other.dv;
+    const oa = HEADER_SIZE + i * this.stride;
+    const ob = HEADER_SIZE + j * other.stride;
+    // Most significant first: objectid (hi, lo), type, offset (hi, lo).
+    let x = a.getUint32(oa + 4, true);
+    let y = b.getUint32(ob + 4, true);
+    if (x !== y) return x < y ? -1 : 1;
+    x = a.getUint32(oa, true);
+    y = b.getUint32(ob, true);
+    if (x !== y) return x < y ? -1 : 1;
+    x = this.bytes[oa + 8]!;
+    y = other.bytes[ob + 8]!;
+    if (x !== y) return x < y ? -1 : 1;
+    x = a.getUint32(oa + 13, true);
+    y = b.getUint32(ob + 13, true);
+    if (x !== y) return x < y ? -1 : 1;
+    x = a.getUint32(oa + 9, true);
+    y = b.getUint32(ob + 9, true);
+    if (x !== y) return x < y ? -1 : 1;
     return 0;
   }
 
   /** Index of the last key <= k, or -1 when every key is greater. */
-  lastLE(k: Key): number {
+  lastLE(sk: SearchKey): number {
     let lo = 0;
     let hi = this.nritems - 1;
     let ans = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (this.compareAt(mid, k) <= 0) {
+      if (this.compareTo(mid, sk) <= 0) {
         ans = mid;
         lo = mid + 1;
       } else hi = mid - 1;
@@ -99,10 +153,17 @@ export class TreeNode {
   /** Internal node: logical address and generation of child i. */
   childAt(i: number): number {
     const o = this.keyOffset(i) + 17;
-    return toSafe(this.dv.getBigUint64(o, true), 'child block pointer', 'btrfs tree node', this.physical + o);
+    const hi = this.dv.getUint32(o + 4, true);
+    if (hi > 0x1fffff) return toSafe(this.dv.getBigUint64(o, true), 'child block pointer', 'btrfs tree node', this.physical + o);
+    return hi * TWO32 + this.dv.getUint32(o, true);
   }
   childGeneration(i: number): bigint {
     return this.dv.getBigUint64(this.keyOffset(i) + 25, true);
+  }
+  /** Whether child i's pointer carries the generation stored in `child`'s header (no BigInts). */
+  childGenerationMatches(i: number, child: TreeNode): boolean {
+    const o = this.keyOffset(i) + 25;
+    return this.dv.getUint32(o, true) === child.dv.getUint32(80, true) && this.dv.getUint32(o + 4, true) === child.dv.getUint32(84, true);
   }
 
   /**
@@ -127,7 +188,7 @@ export class TreeNode {
     const node = new TreeNode(bytes, logical, physical, level, nritems, dv.getBigUint64(80, true), dv.getBigUint64(88, true));
     const dataSpace = ctx.nodeSize - HEADER_SIZE;
     for (let i = 0; i < nritems; i++) {
-      if (i > 0 && node.compareAt(i, node.keyAt(i - 1)) <= 0) throw corrupt(`keys out of order at slot ${i}`, S, physical + node.keyOffset(i));
+      if (i > 0 && node.compareKeyWith(i, node, i - 1) <= 0) throw corrupt(`keys out of order at slot ${i}`, S, physical + node.keyOffset(i));
       if (level === 0) {
         const o = node.keyOffset(i) + 17;
         const off = dv.getUint32(o, true);

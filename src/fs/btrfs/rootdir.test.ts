@@ -11,7 +11,9 @@ import { RawImage } from '../../disk/raw.js';
 import { fixtureDir, hasTool } from '../../../test/helpers/fixtures.js';
 import { openBtrfs, probeBtrfs } from './index.js';
 import { profileName } from './chunks.js';
-import { BLOCK_GROUP_DATA, BLOCK_GROUP_METADATA, SUPERBLOCK_OFFSETS } from './constants.js';
+import { NOT_CACHED } from './btree.js';
+import { BLOCK_GROUP_DATA, BLOCK_GROUP_METADATA, SUPERBLOCK_OFFSETS, U64_MAX } from './constants.js';
+import { compareKeys, type Key } from './node.js';
 import { buildRootdirImages, cleanupMounts, readTruth } from './test-images.js';
 import { walkDriver } from './test-tree.js';
 
@@ -138,6 +140,54 @@ describe.skipIf(!canBuild)('btrfs: mkfs --rootdir images', () => {
       reads = 0;
       expect((await fs.read(node, 0, size)).length).toBe(1 << 20);
       expect(reads).toBe(1);
+    } finally {
+      await dev.close();
+    }
+  });
+
+  it('answers point lookups and range walks from any key like the full key order (recent-descent shortcuts included)', async () => {
+    // 4 KiB nodes give the fs tree internal nodes over many leaves, so lookups hop between leaves.
+    const { dev, fs } = await open('xxhash-4k-nodes');
+    try {
+      const trees = fs.volume.trees;
+      const root = (await fs.volume.requireFsTree(5n)).root;
+      expect(root.level).toBeGreaterThanOrEqual(1);
+      const all: { key: Key; data: Uint8Array }[] = [];
+      for await (const it of trees.range(root, { objectid: 0n, type: 0, offset: 0n }, { objectid: U64_MAX, type: 255, offset: U64_MAX })) all.push({ key: it.key, data: it.data.slice() });
+      expect(all.length).toBeGreaterThan(1000);
+      /** Index of the first item with key >= k. */
+      const lowerBound = (k: Key) => {
+        let lo = 0;
+        let hi = all.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (compareKeys(all[mid]!.key, k) < 0) lo = mid + 1;
+          else hi = mid;
+        }
+        return lo;
+      };
+      let seed = 7;
+      const rand = (n: number) => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        return (seed >>> 8) % n;
+      };
+      for (let i = 0; i < 3000; i++) {
+        const base = all[rand(all.length)]!.key;
+        // An existing key, a key just before or after one, or one between objects.
+        const k: Key = [base, { ...base, offset: base.offset + 1n }, { ...base, offset: base.offset > 0n ? base.offset - 1n : 0n }, { objectid: base.objectid, type: rand(256), offset: 0n }][rand(4)]!;
+        const at = lowerBound(k);
+        const exact = at < all.length && compareKeys(all[at]!.key, k) === 0 ? all[at] : undefined;
+        const got = await trees.get(root, k);
+        expect(got && { key: got.key, data: got.data }).toEqual(exact);
+        const peeked = trees.peek(root, k);
+        if (peeked !== NOT_CACHED) expect(peeked && { key: peeked.key, data: peeked.data }).toEqual(exact);
+        // A short walk from k: the items up to a bound a few keys on.
+        const to = all[Math.min(all.length - 1, at + rand(40))]!.key;
+        const walked: Key[] = [];
+        await trees.scan(root, k, to, (leaf, slot) => void walked.push(leaf.keyAt(slot)));
+        const expected = compareKeys(k, to) <= 0 ? all.slice(at, lowerBound(to) + (compareKeys(all[lowerBound(to)]?.key ?? k, to) === 0 ? 1 : 0)).map((x) => x.key) : [];
+        expect(walked).toEqual(expected);
+      }
     } finally {
       await dev.close();
     }

@@ -94,6 +94,11 @@ export class BtrfsVolume {
     return entry ? entry.location.objectid : FS_TREE_OBJECTID;
   }
 
+  /** A subvolume's tree if it was looked up before (no waiting). */
+  cachedFsTree(id: bigint): FsTree | undefined {
+    return this.fsTrees.get(id);
+  }
+
   /** A subvolume's tree by id; undefined when the root tree has no ROOT_ITEM for it. */
   async fsTree(id: bigint): Promise<FsTree | undefined> {
     const hit = this.fsTrees.get(id);
