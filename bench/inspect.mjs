@@ -29,10 +29,14 @@ const guests = [
   ['Windows 10 32-bit (NTFS, hivex-built hives), MBR, 8 GiB sparse', 'raw', win.win10],
 ];
 
+// BENCH_INSPECT_GUESTS=3,4 runs only those guests (1-based, in the order above).
+const only = process.env.BENCH_INSPECT_GUESTS?.split(',').map(Number);
+const selected = guests.filter((_, i) => !only || only.includes(i + 1));
+
 const rows = [];
 const agreement = [];
 const loads = [`start of the inspect section: ${loadavg()}`];
-for (const [i, [label, format, image]] of guests.entries()) {
+for (const [i, [label, format, image]] of selected.entries()) {
   warm(image);
   const name = `guest ${i + 1} (${format})`;
   log(`${name}: guestguard inspect (${runs} runs)...`);

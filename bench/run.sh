@@ -6,7 +6,7 @@
 # BENCH_SIZE_GIB (default 4) sizes the disk benchmark's images; BENCH_RUNS (default 3) is the
 # number of runs of guestguard and qemu-img; BENCH_LIBGUESTFS_RUNS (default 1; 0 skips libguestfs)
 # the number of runs of each libguestfs command (each boots an appliance under TCG). BENCH_FS
-# (e.g. ext4,xfs) limits the fs part to some filesystems; BENCH_VIRT_LS=0 skips virt-ls there
+# (e.g. ext4,xfs) limits the fs part to some filesystems, BENCH_INSPECT_GUESTS (e.g. 3) the inspect part to some guests; BENCH_VIRT_LS=0 skips virt-ls there
 # (one appliance call per file: 10-45 minutes per image on this machine).
 # Needs root: debootstrap and the loop mounts that build the XFS and btrfs images.
 set -euo pipefail
@@ -34,7 +34,7 @@ args=""
 [[ $# -gt 0 ]] && args=" -- ${parts[*]}"
 echo "## Run of $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo
-echo "- command: \`BENCH_SIZE_GIB=${BENCH_SIZE_GIB:-4} BENCH_RUNS=${BENCH_RUNS:-3} BENCH_LIBGUESTFS_RUNS=${BENCH_LIBGUESTFS_RUNS:-1}${BENCH_FS:+ BENCH_FS=$BENCH_FS}${BENCH_VIRT_LS:+ BENCH_VIRT_LS=$BENCH_VIRT_LS} npm run bench$args\`"
+echo "- command: \`BENCH_SIZE_GIB=${BENCH_SIZE_GIB:-4} BENCH_RUNS=${BENCH_RUNS:-3} BENCH_LIBGUESTFS_RUNS=${BENCH_LIBGUESTFS_RUNS:-1}${BENCH_FS:+ BENCH_FS=$BENCH_FS}${BENCH_VIRT_LS:+ BENCH_VIRT_LS=$BENCH_VIRT_LS}${BENCH_INSPECT_GUESTS:+ BENCH_INSPECT_GUESTS=$BENCH_INSPECT_GUESTS} npm run bench$args\`"
 echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, kernel $(uname -r)"
 echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other processes share this machine; both sides of every comparison ran in this same run)"
 echo "- node $(node --version), $(qemu-img --version | head -1), libguestfs $(dpkg-query -W -f='${Version}' libguestfs0 2>/dev/null || echo '?') (LIBGUESTFS_BACKEND=direct, force_tcg)"
