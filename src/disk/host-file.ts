@@ -39,7 +39,9 @@ export class HostFile {
 
   /** Reads exactly `length` bytes at `offset`; a short read is a truncated-image error. */
   async read(offset: number, length: number, structure = 'data'): Promise<Uint8Array> {
-    const buf = new Uint8Array(length);
+    // Not zero-filled: readInto fills every byte or throws. allocUnsafeSlow gives the buffer its
+    // own ArrayBuffer (never Node's shared pool), so callers may keep or transfer it.
+    const buf = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
     await this.readInto(buf, 0, length, offset, structure);
     return buf;
   }
