@@ -240,33 +240,9 @@ export class TreeReader {
     }
   }
 
-  /** Items with min <= key <= max, in key order, as a stream (see scan, its callback form, for the checks). */
-  async *range(root: TreeRoot, min: Key, max: Key): AsyncGenerator<Item> {
-    const sMin = searchKey(min);
-    const sMax = searchKey(max);
-    const start = this.descendCached(root, sMin) ?? (await this.descend(root, sMin));
-    let path: Step[] | undefined;
-    let leaf = start.leaf;
-    let slot = firstSlot(start, sMin);
-    let visited = false;
-    let prev: TreeNode | undefined;
-    for (;;) {
-      for (; slot < leaf.nritems; slot++) {
-        if (leaf.compareTo(slot, sMax) > 0) return;
-        if (prev) {
-          this.checkFollows(prev, leaf, root.name);
-          prev = undefined;
-        }
-        visited = true;
-        yield itemAt(leaf, slot);
-      }
-      path ??= start.path.map((st) => ({ node: st.node, slot: st.slot }));
-      const next = await this.nextLeaf(path, sMax, root.name);
-      if (!next) return;
-      if (visited) prev = leaf;
-      leaf = next;
-      slot = 0;
-    }
+  /** Calls `visit` with each item whose key lies in [min, max], in key order, until it returns false (scan, with Items). */
+  items(root: TreeRoot, min: Key, max: Key, visit: (item: Item) => boolean | void): Promise<void> {
+    return this.scan(root, min, max, (leaf, slot) => visit(itemAt(leaf, slot)));
   }
 }
 

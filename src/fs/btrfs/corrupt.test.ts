@@ -133,12 +133,12 @@ describe.skipIf(!canBuild)('btrfs: corrupted images', () => {
     const inline: { offset: number; length: number }[] = [];
     for (const s of [{ id: 5 }, ...(await clean.listSubvolumes())]) {
       const tree = (await clean.volume.requireFsTree(BigInt(s.id))).root;
-      for await (const it of clean.volume.trees.range(tree, { objectid: 0n, type: 0, offset: 0n }, { objectid: U64_MAX, type: 255, offset: U64_MAX })) {
-        if (it.key.type !== EXTENT_DATA_KEY) continue;
+      await clean.volume.trees.items(tree, { objectid: 0n, type: 0, offset: 0n }, { objectid: U64_MAX, type: 255, offset: U64_MAX }, (it) => {
+        if (it.key.type !== EXTENT_DATA_KEY) return;
         const e = parseFileExtent(it);
         if (e.kind === 'regular' && e.compression !== 0) compressed.push(...clean.volume.chunks.map(e.diskBytenr, e.diskNumBytes));
         if (e.kind === 'inline' && e.compression !== 0) inline.push({ offset: e.offset, length: e.data.length });
-      }
+      });
     }
     expect(blocks.length).toBeGreaterThan(20);
     expect(compressed.length).toBeGreaterThan(10);

@@ -153,7 +153,9 @@ describe.skipIf(!canBuild)('btrfs: mkfs --rootdir images', () => {
       const root = (await fs.volume.requireFsTree(5n)).root;
       expect(root.level).toBeGreaterThanOrEqual(1);
       const all: { key: Key; data: Uint8Array }[] = [];
-      for await (const it of trees.range(root, { objectid: 0n, type: 0, offset: 0n }, { objectid: U64_MAX, type: 255, offset: U64_MAX })) all.push({ key: it.key, data: it.data.slice() });
+      await trees.items(root, { objectid: 0n, type: 0, offset: 0n }, { objectid: U64_MAX, type: 255, offset: U64_MAX }, (it) => {
+        all.push({ key: it.key, data: it.data.slice() });
+      });
       expect(all.length).toBeGreaterThan(1000);
       /** Index of the first item with key >= k. */
       const lowerBound = (k: Key) => {

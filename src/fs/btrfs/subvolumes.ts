@@ -32,13 +32,13 @@ export async function listSubvolumes(vol: BtrfsVolume): Promise<SubvolumeInfo[]>
   const backrefs = new Map<bigint, { parent: bigint; dirid: bigint; name: string }>();
   const min = { objectid: FIRST_FREE_OBJECTID, type: 0, offset: 0n };
   const max = { objectid: LAST_FREE_OBJECTID, type: 255, offset: U64_MAX };
-  for await (const it of vol.trees.range(vol.rootTree, min, max)) {
+  await vol.trees.items(vol.rootTree, min, max, (it) => {
     if (it.key.type === ROOT_ITEM_KEY) items.set(it.key.objectid, parseRootItem(it));
     else if (it.key.type === ROOT_BACKREF_KEY && !backrefs.has(it.key.objectid)) {
       const r = parseRootRef(it);
       backrefs.set(it.key.objectid, { parent: it.key.offset, dirid: r.dirid, name: utf8.decode(r.name) });
     }
-  }
+  });
   const paths = new Map<bigint, string>([[FS_TREE_OBJECTID, '']]);
   const resolving = new Set<bigint>();
   const pathOf = async (id: bigint): Promise<string | undefined> => {
@@ -82,11 +82,11 @@ async function dirPath(vol: BtrfsVolume, treeId: bigint, dirid: bigint): Promise
     if (seen.has(ino) || seen.size > MAX_PATH_DEPTH) throw corrupt(`directory ${dirid} of subvolume ${treeId} has a looping parent chain`, 'btrfs inode ref');
     seen.add(ino);
     let ref: { parent: bigint; name: string } | undefined;
-    for await (const it of vol.trees.range(tree.root, { objectid: ino, type: INODE_REF_KEY, offset: 0n }, { objectid: ino, type: INODE_REF_KEY, offset: U64_MAX })) {
+    await vol.trees.items(tree.root, { objectid: ino, type: INODE_REF_KEY, offset: 0n }, { objectid: ino, type: INODE_REF_KEY, offset: U64_MAX }, (it) => {
       const r = parseInodeRefs(it)[0];
       if (r) ref = { parent: it.key.offset, name: utf8.decode(r.name) };
-      break;
-    }
+      return false;
+    });
     if (!ref) throw corrupt(`directory ${ino} of subvolume ${treeId} has no parent reference`, 'btrfs inode ref');
     parts.push(ref.name);
     ino = ref.parent;

@@ -69,10 +69,10 @@ export class BtrfsVolume {
     // The chunk tree maps every other chunk and lists the member devices.
     const chunkRoot: TreeRoot = { bytenr: sb.chunkRoot, level: sb.chunkRootLevel, generation: sb.chunkRootGeneration, name: 'chunk tree' };
     const devids: bigint[] = [];
-    for await (const it of trees.range(chunkRoot, { objectid: 0n, type: 0, offset: 0n }, { objectid: U64_MAX, type: 255, offset: U64_MAX })) {
+    await trees.items(chunkRoot, { objectid: 0n, type: 0, offset: 0n }, { objectid: U64_MAX, type: 255, offset: U64_MAX }, (it) => {
       if (it.key.type === DEV_ITEM_KEY) devids.push(it.key.offset);
       else if (it.key.type === CHUNK_ITEM_KEY) chunks.add(parseChunk(it.data, it.key.offset, it.offset), 'btrfs chunk item', it.offset);
-    }
+    });
     const missing = devids.filter((d) => !devices.has(d));
     if (missing.length > 0) {
       const msg = `btrfs filesystem ${sb.fsid} spans ${devids.length} devices; missing device id ${missing.join(', ')}`;
@@ -104,9 +104,9 @@ export class BtrfsVolume {
     const hit = this.fsTrees.get(id);
     if (hit) return hit;
     let found: RootItem | undefined;
-    for await (const it of this.trees.range(this.rootTree, { objectid: id, type: ROOT_ITEM_KEY, offset: 0n }, { objectid: id, type: ROOT_ITEM_KEY, offset: U64_MAX })) {
+    await this.trees.items(this.rootTree, { objectid: id, type: ROOT_ITEM_KEY, offset: 0n }, { objectid: id, type: ROOT_ITEM_KEY, offset: U64_MAX }, (it) => {
       found = parseRootItem(it);
-    }
+    });
     if (!found) return undefined;
     if (found.level >= MAX_LEVEL) throw corrupt(`subvolume ${id} root level ${found.level} is out of range`, 'btrfs root item');
     const tree: FsTree = { id, item: found, root: { bytenr: found.bytenr, level: found.level, generation: found.generation, name: `fs tree ${id}` } };
