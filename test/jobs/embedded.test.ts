@@ -386,14 +386,20 @@ describe('images: checksum, size limit, cache', () => {
     mkdirSync(allowed, { recursive: true });
     const inside = makeImage(allowed, 'in.qcow2', 1);
     symlinkSync(image.path, join(allowed, 'escape.qcow2'));
+    // An overlay inside the root whose backing file is the image outside it.
+    const overlay = join(allowed, 'overlay.qcow2');
+    run('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', image.path, '-F', 'qcow2', overlay]);
     const svc = await service({ imageRoots: [allowed] });
     try {
       const ok = buildJob('system.echo', { image: { path: inside.path } });
       const outside = buildJob('system.echo', { image: { path: image.path } });
       const viaLink = buildJob('system.echo', { image: { path: join(allowed, 'escape.qcow2') } });
       const dotdot = buildJob('system.echo', { image: { path: join(allowed, '..', 'disk.qcow2') } });
-      for (const j of [ok, outside, viaLink, dotdot]) await svc.submit(j);
+      const viaBacking = buildJob('system.echo', { image: { path: overlay } });
+      for (const j of [ok, outside, viaLink, dotdot, viaBacking]) await svc.submit(j);
       expect((await waitForStatus(svc, ok.job_id, 'terminal')).status).toBe('completed');
+      await waitForStatus(svc, viaBacking.job_id, 'terminal');
+      expect((await svc.result(viaBacking.job_id))?.error).toMatchObject({ code: 'VALIDATION_ERROR', details: { file: image.path } });
       for (const j of [outside, viaLink, dotdot]) {
         await waitForStatus(svc, j.job_id, 'terminal');
         expect((await svc.result(j.job_id))?.error).toMatchObject({ code: 'VALIDATION_ERROR', details: { field: 'payload.data.image.path' } });

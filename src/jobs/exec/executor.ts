@@ -12,6 +12,7 @@ import { JobError, serializeError, toJobErrorInfo, type JobErrorInfo } from '../
 import type { HandlerRegistry } from '../handlers/registry.js';
 import type { HandlerOutput, ProgressUpdate } from '../handlers/types.js';
 import { ImageRefSchema, type ImageRef, type JobDocument, type JobResult, type TerminalState } from '../protocol/schema.js';
+import { assertChainInsideRoots, imageChainFiles } from '../sandbox/image-chain.js';
 import { runHandler, type SandboxInfo } from '../sandbox/run-handler.js';
 import { cacheBypassed, imageIdentity, resultCacheKey, type ResultCache } from './cache.js';
 import { ChecksumVerifier } from './checksum.js';
@@ -208,6 +209,9 @@ export class JobExecutor {
       throw new JobError('EXECUTION_ERROR', `cannot access image ${image.path}: ${(err as Error).message}`, { phase: 'validation', recoverable: code === 'EIO' || code === 'EAGAIN' });
     }
     await this.checkVirtualSize(job, image, size);
+    // The files the image names (backing chain, extents, data files) must lie inside the roots too,
+    // whether the handler then runs sandboxed or not.
+    if (this.opts.imageRoots && this.opts.imageRoots.length > 0) await checkChainRoots(image, this.opts.imageRoots);
     if (image.checksum) {
       progress.force({ phase: 'checksum', progress_percent: 0, message: `verifying ${image.checksum.slice(0, 19)}…` });
       const r = await this.checksums.verify(image.path, image.checksum, {
@@ -371,4 +375,14 @@ function throttle(fn: ((u: ProgressUpdate) => void) | undefined, intervalMs: num
   t.force = send;
   t.cancel = cancel;
   return t;
+}
+
+async function checkChainRoots(image: ImageRef, roots: readonly string[]): Promise<void> {
+  let files: string[];
+  try {
+    files = await imageChainFiles(image);
+  } catch (err) {
+    throw imageOpenError(err, image.path);
+  }
+  await assertChainInsideRoots(files, roots, image.path);
 }
