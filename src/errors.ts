@@ -67,6 +67,11 @@ export class FileSystemError extends GuestguardError {}
 /** Guest path resolution problems (missing path, loops, escaping the root). */
 export class GuestPathError extends GuestguardError {}
 
+/** True for the guest-path errors that mean "no such path": a missing name, or a non-directory on the way. */
+export function isMissingPath(err: unknown): boolean {
+  return err instanceof GuestPathError && (err.code === 'NOT_FOUND' || err.code === 'NOT_A_DIRECTORY');
+}
+
 /** Throws a CORRUPT error unless cond holds: the one-line bounds check used by every parser. */
 export function check(
   cond: boolean,

@@ -1,4 +1,4 @@
-import { GuestPathError } from '../errors.js';
+import { GuestPathError, isMissingPath } from '../errors.js';
 import type { DirEntry, FileSystemDriver, NodeRef, Stat } from './types.js';
 
 /** One filesystem mounted at a guest path. */
@@ -104,7 +104,7 @@ export class GuestFileSystem {
       await this.resolve(path, false);
       return true;
     } catch (err) {
-      if (err instanceof GuestPathError && (err.code === 'NOT_FOUND' || err.code === 'NOT_A_DIRECTORY')) return false;
+      if (isMissingPath(err)) return false;
       throw err;
     }
   }
@@ -140,7 +140,7 @@ export class GuestFileSystem {
     try {
       return new TextDecoder().decode(await this.readFile(path, maxBytes));
     } catch (err) {
-      if (err instanceof GuestPathError && (err.code === 'NOT_FOUND' || err.code === 'NOT_A_DIRECTORY')) return undefined;
+      if (isMissingPath(err)) return undefined;
       throw err;
     }
   }

@@ -4,7 +4,7 @@
  * sysctl, services, packages) and are computed on first use otherwise, through the same
  * readers inspection uses, so nothing is parsed twice and no rule re-reads /etc/passwd.
  */
-import { GuestguardError, GuestPathError } from '../../errors.js';
+import { GuestguardError, GuestPathError, isMissingPath } from '../../errors.js';
 import type { Stat } from '../../fs/types.js';
 import type { GuestFileSystem } from '../../fs/vfs.js';
 import { parseFstab, type FstabEntry } from '../../guest/fstab.js';
@@ -27,7 +27,7 @@ import type { Hive } from '../../guest/windows/regf/index.js';
 import { readModprobe, type ModprobeLine } from './modprobe.js';
 import { familyOf } from './family.js';
 import type { Family } from './schema.js';
-import { subtree, walkPermissions, type WalkResult } from './walk.js';
+import { isWithin, subtree, walkPermissions, type WalkResult } from './walk.js';
 
 export type FileText = { kind: 'missing' } | { kind: 'file'; lines: string[]; stat: Stat };
 
@@ -35,10 +35,6 @@ export interface PackageDb {
   /** deb, rpm, apk, pacman. */
   format: string;
   byName: Map<string, PackageInfo[]>;
-}
-
-function isMissing(err: unknown): boolean {
-  return err instanceof GuestPathError && (err.code === 'NOT_FOUND' || err.code === 'NOT_A_DIRECTORY');
 }
 
 export class AuditFacts {
@@ -86,7 +82,7 @@ export class AuditFacts {
       try {
         st = await this.view.stat(path);
       } catch (err) {
-        if (isMissing(err)) return { kind: 'missing' };
+        if (isMissingPath(err)) return { kind: 'missing' };
         throw err;
       }
       if (st.type !== 'file') throw new GuestPathError(st.type === 'dir' ? 'IS_A_DIRECTORY' : 'INVALID_ARGUMENT', `${path} is not a regular file (${st.type})`, { path });
@@ -116,7 +112,7 @@ export class AuditFacts {
       try {
         return await this.view.lstat(path);
       } catch (err) {
-        if (isMissing(err)) return undefined;
+        if (isMissingPath(err)) return undefined;
         throw err;
       }
     });
@@ -128,7 +124,7 @@ export class AuditFacts {
       try {
         return await this.view.stat(path);
       } catch (err) {
-        if (isMissing(err)) return undefined;
+        if (isMissingPath(err)) return undefined;
         throw err;
       }
     });
@@ -211,15 +207,14 @@ export class AuditFacts {
   async walk(path: string): Promise<WalkResult> {
     const real = await this.realpath(path);
     if (real === undefined) return { root: undefined, entries: [], visited: 0 };
-    const within = (r: string) => real === r || real.startsWith(r === '/' ? '/' : `${r}/`);
     for (const started of this.startedWalks) {
       const w = await started;
-      if (w.root !== undefined && within(w.root)) return subtree(w, real);
+      if (w.root !== undefined && isWithin(real, w.root)) return subtree(w, real);
     }
     const planned = [...this.walkRoots, path];
     const reals = await Promise.all(planned.map((p) => this.realpath(p)));
     let top = real;
-    for (const r of reals) if (r !== undefined && within(r) && r.length < top.length) top = r;
+    for (const r of reals) if (r !== undefined && isWithin(real, r) && r.length < top.length) top = r;
     const w = await this.once(`walk\0${top}`, () => walkPermissions(this.view, top));
     return subtree(w, real);
   }
@@ -229,7 +224,7 @@ export class AuditFacts {
       try {
         return (await this.view.resolve(path, true)).path;
       } catch (err) {
-        if (isMissing(err)) return undefined;
+        if (isMissingPath(err)) return undefined;
         throw err;
       }
     });

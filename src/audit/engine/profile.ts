@@ -15,7 +15,7 @@ import { AuditFacts } from './facts.js';
 import type { LoadedPolicy } from './loader.js';
 import { buildPolicySet, type PolicySet } from './policy-set.js';
 import { summarize } from './score.js';
-import { walkPermissions, type WalkResult } from './walk.js';
+import { isWithin, walkPermissions, type WalkResult } from './walk.js';
 import type { Finding, OsProfileResult, ProfileReport, ProfileSummary } from './types.js';
 
 export type ProfileStep = Exclude<InspectStep, 'done'> | 'policies' | 'evaluate' | 'done';
@@ -152,7 +152,7 @@ interface EarlyWalks {
 async function startWalks(session: DiskSession, roots: Awaited<ReturnType<typeof findRoots>>, planned: string[]): Promise<Map<string, EarlyWalks>> {
   const out = new Map<string, EarlyWalks>();
   if (planned.length === 0) return out;
-  const tops = planned.filter((p) => !planned.some((q) => q !== p && (q === '/' || p.startsWith(`${q}/`))));
+  const tops = planned.filter((p) => !planned.some((q) => q !== p && isWithin(p, q)));
   for (const root of roots) {
     let assembled;
     try {

@@ -8,7 +8,7 @@
  * and goes on with the rest, noting that the result is incomplete: a rule may still fail on
  * what was found, but cannot pass.
  */
-import { GuestguardError, GuestPathError } from '../../errors.js';
+import { GuestguardError, isMissingPath } from '../../errors.js';
 import type { FileSystemDriver, FileType, NodeRef } from '../../fs/types.js';
 import type { GuestFileSystem, Mount } from '../../fs/vfs.js';
 
@@ -57,6 +57,11 @@ interface Frame {
 
 const join = (dir: string, name: string) => (dir === '/' ? `/${name}` : `${dir}/${name}`);
 
+/** True when the (normalised) guest path `path` is `dir` or lies below it. */
+export function isWithin(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir === '/' ? '/' : `${dir}/`);
+}
+
 /** Depth-first walk order: a directory before what is in it, siblings by name (code units). */
 function comparePaths(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
@@ -78,7 +83,7 @@ export async function walkPermissions(view: GuestFileSystem, start: string, limi
     // A symlinked start (/bin → usr/bin on merged-/usr systems) is walked where it points.
     top = await view.resolve(start, true);
   } catch (err) {
-    if (err instanceof GuestPathError && (err.code === 'NOT_FOUND' || err.code === 'NOT_A_DIRECTORY')) return { root: undefined, entries: [], visited: 0 };
+    if (isMissingPath(err)) return { root: undefined, entries: [], visited: 0 };
     throw err;
   }
   const mounts = new Map<string, Mount>(view.mountList.map((m) => [m.path, m]));
@@ -198,10 +203,9 @@ export async function walkPermissions(view: GuestFileSystem, start: string, limi
 /** The part of a walk below `path` (a real path), for a rule asking about a subtree of a walked root. */
 export function subtree(w: WalkResult, path: string): WalkResult {
   if (w.root === undefined || path === w.root) return w;
-  const prefix = path.endsWith('/') ? path : `${path}/`;
   return {
     root: path,
-    entries: w.entries.filter((e) => e.path === path || e.path.startsWith(prefix)),
+    entries: w.entries.filter((e) => isWithin(e.path, path)),
     visited: w.visited,
     ...(w.incomplete !== undefined && { incomplete: w.incomplete }),
   };

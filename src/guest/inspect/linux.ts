@@ -12,7 +12,6 @@ import {
   inspectLinuxSecurity,
   inspectLinuxServices,
   inspectLinuxUsers,
-  type LinuxIdentity,
 } from '../linux/index.js';
 import { listPackages } from '../packages/index.js';
 import { fstabMountables, mountpointMap, osFilesystems } from './os-filesystems.js';
@@ -38,11 +37,11 @@ export async function inspectLinuxOs(ctx: OsContext): Promise<LinuxOperatingSyst
   // Sections run concurrently: each spends most of its time waiting on small guest reads, and
   // files several of them need are read once through the shared reader. Each records its errors
   // in its own list, merged below in section order, so the report does not depend on timing.
-  const sectionErrors = new Map<string, LinuxOperatingSystem['errors']>();
+  const sectionErrors: LinuxOperatingSystem['errors'][] = [];
   const run = <T>(section: InspectSection | 'identity', message: string, fn: () => Promise<T>): Promise<T | null> => {
     step(section, message);
     const errs: LinuxOperatingSystem['errors'] = [];
-    sectionErrors.set(section, errs);
+    sectionErrors.push(errs);
     return runSection(section, errs, fn);
   };
   const skipped = Promise.resolve(undefined);
@@ -55,7 +54,7 @@ export async function inspectLinuxOs(ctx: OsContext): Promise<LinuxOperatingSyst
     want('kernels') ? run('kernels', 'kernels and boot configuration', () => inspectLinuxBoot(reader)) : skipped,
     want('security') ? run('security', 'security configuration', () => inspectLinuxSecurity(reader, { fstab: assembled.fstab })) : skipped,
   ]);
-  for (const errs of sectionErrors.values()) errors.push(...errs);
+  errors.push(...sectionErrors.flat());
 
   const os: LinuxOperatingSystem = {
     root: root.device,

@@ -3,7 +3,7 @@
  * file (corrupt inode, oversized config) becomes a warning instead of ending the inspection;
  * and files read by several sections are read once.
  */
-import { GuestguardError, GuestPathError } from '../../errors.js';
+import { GuestguardError, isMissingPath } from '../../errors.js';
 import type { DirEntry, Stat } from '../../fs/types.js';
 import type { GuestFileSystem } from '../../fs/vfs.js';
 
@@ -11,10 +11,6 @@ import type { GuestFileSystem } from '../../fs/vfs.js';
 export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 /** Directory listings above this are truncated (a warning says so). */
 export const MAX_DIR_ENTRIES = 100_000;
-
-function isMissing(err: unknown): boolean {
-  return err instanceof GuestPathError && (err.code === 'NOT_FOUND' || err.code === 'NOT_A_DIRECTORY');
-}
 
 export class GuestReader {
   readonly warnings: string[] = [];
@@ -47,7 +43,7 @@ export class GuestReader {
     try {
       return await fn();
     } catch (err) {
-      if (isMissing(err)) return fallback;
+      if (isMissingPath(err)) return fallback;
       if (err instanceof GuestguardError) {
         this.warn(`${path}: ${err.message}`);
         return fallback;

@@ -1,18 +1,14 @@
 /** Small helpers over the guest view that tell "missing" apart from real read errors. */
-import { GuestPathError } from '../../errors.js';
+import { isMissingPath } from '../../errors.js';
 import type { Stat } from '../../fs/types.js';
 import type { GuestFileSystem } from '../../fs/vfs.js';
-
-function isMissing(err: unknown): boolean {
-  return err instanceof GuestPathError && (err.code === 'NOT_FOUND' || err.code === 'NOT_A_DIRECTORY');
-}
 
 /** stat() that returns undefined for a missing path (symlinks followed). */
 export async function statIfExists(view: GuestFileSystem, path: string): Promise<Stat | undefined> {
   try {
     return await view.stat(path);
   } catch (err) {
-    if (isMissing(err)) return undefined;
+    if (isMissingPath(err)) return undefined;
     throw err;
   }
 }
@@ -30,7 +26,7 @@ export async function listDir(view: GuestFileSystem, path: string): Promise<{ na
   try {
     return await view.readdir(path);
   } catch (err) {
-    if (isMissing(err)) return [];
+    if (isMissingPath(err)) return [];
     throw err;
   }
 }
@@ -45,7 +41,7 @@ export async function mtimesIn(view: GuestFileSystem, dir: string, wanted: (name
   try {
     r = await view.resolve(dir, true);
   } catch (err) {
-    if (isMissing(err)) return out;
+    if (isMissingPath(err)) return out;
     throw err;
   }
   const st = await r.mount.fs.stat(r.node);

@@ -3,7 +3,7 @@
  * case-insensitively, but a Windows tree copied onto a case-sensitive filesystem (or a driver
  * that is exact) needs "windows/system32/CONFIG" to find "Windows/System32/config".
  */
-import { GuestPathError } from '../../errors.js';
+import { isMissingPath } from '../../errors.js';
 import type { DirEntry, FileSystemDriver, NodeRef } from '../../fs/types.js';
 import type { GuestFileSystem } from '../../fs/vfs.js';
 import { upcase } from './regf/names.js';
@@ -65,7 +65,7 @@ export async function findPath(view: GuestFileSystem, base: string, relative: st
     try {
       entries = await view.readdir(cur === '' ? '/' : cur);
     } catch (err) {
-      if (isMissing(err)) return undefined;
+      if (isMissingPath(err)) return undefined;
       throw err;
     }
     const want = upcase(part);
@@ -99,7 +99,7 @@ async function resolveDir(view: GuestFileSystem, path: string): Promise<Dir | un
     const r = await view.resolve(path, true);
     return await ifDir(r.mount.fs, r.node);
   } catch (err) {
-    if (isMissing(err)) return undefined;
+    if (isMissingPath(err)) return undefined;
     throw err;
   }
 }
@@ -110,11 +110,7 @@ async function lookup(view: GuestFileSystem, path: string): Promise<'missing' | 
     const r = await view.resolve(path, true);
     return r.mount.fs.caseInsensitive === true ? 'folded' : 'exact';
   } catch (err) {
-    if (isMissing(err)) return 'missing';
+    if (isMissingPath(err)) return 'missing';
     throw err;
   }
-}
-
-function isMissing(err: unknown): boolean {
-  return err instanceof GuestPathError && (err.code === 'NOT_FOUND' || err.code === 'NOT_A_DIRECTORY');
 }
