@@ -73,7 +73,17 @@ function buildChains(dir: string): void {
   run('qemu-img', ['rebase', '-u', '-b', 'self.qcow2', '-F', 'qcow2', join(dir, 'self.qcow2')]);
   // Encrypted images: LUKS and legacy AES.
   const secret = ['--object', 'secret,id=sec0,data=abc'];
-  run('qemu-img', ['create', '-q', '-f', 'qcow2', ...secret, '-o', 'encrypt.format=luks,encrypt.key-secret=sec0', join(dir, 'luks.qcow2'), '4M']);
+  // qemu-img times PBKDF2 with the thread's CPU clock to pick the LUKS iteration count; on a
+  // busy virtual machine that clock can fail to advance ("Unable to get accurate CPU usage").
+  // That is the tool's benchmark failing, not the image: try again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      run('qemu-img', ['create', '-q', '-f', 'qcow2', ...secret, '-o', 'encrypt.format=luks,encrypt.key-secret=sec0', join(dir, 'luks.qcow2'), '4M']);
+      break;
+    } catch (err) {
+      if (attempt >= 5 || !/accurate CPU usage/.test((err as Error).message)) throw err;
+    }
+  }
   run('qemu-img', ['create', '-q', '-f', 'qcow2', ...secret, '-o', 'encrypt.format=aes,encrypt.key-secret=sec0', join(dir, 'aes.qcow2'), '4M']);
 }
 
